@@ -1,0 +1,548 @@
+//! From a YAML tree to the compose model: types checked, values interpolated,
+//! paths resolved. Problems become [`LoadProblem`]s; loading goes on past them
+//! so that one bad service does not hide findings in the others.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::LoadProblem;
+use super::env_file::parse_env_file;
+use super::interpolate::interpolate;
+use super::model::*;
+use super::volumes::{is_host_path, long_kind, mode_is_read_only, short_kind, split_short};
+use crate::paths::{normalize_posix, resolve_host};
+use crate::source::yaml::{self, Node, Value};
+use crate::source::{FileId, Span, Spanned};
+
+/// The variables interpolation may use: the process environment (which wins)
+/// and the `.env` file in the compose file's directory.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub process: BTreeMap<String, String>,
+}
+
+impl Env {
+    pub fn from_process() -> Self {
+        Env {
+            process: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+}
+
+struct Loader<'a> {
+    file: FileId,
+    dir: &'a Path,
+    vars: BTreeMap<String, String>,
+    home: Option<PathBuf>,
+    problems: Vec<LoadProblem>,
+}
+
+/// Load one compose file's text. `production` comes from discovery.
+pub fn load(
+    file: FileId,
+    path: &Path,
+    text: &str,
+    production: bool,
+    env: &Env,
+) -> (ComposeFile, Vec<LoadProblem>) {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut vars = read_dot_env(dir, env);
+    for (k, v) in &env.process {
+        vars.insert(k.clone(), v.clone());
+    }
+    let mut loader = Loader {
+        file,
+        dir,
+        home: env.process.get("HOME").map(PathBuf::from),
+        vars,
+        problems: Vec::new(),
+    };
+    let mut compose = ComposeFile {
+        file,
+        path: path.to_path_buf(),
+        production,
+        services: Vec::new(),
+    };
+    match yaml::parse(text) {
+        Ok(root) => loader.root(&root, &mut compose),
+        Err(e) => {
+            let at = e.offset.unwrap_or(0);
+            loader.problems.push(LoadProblem {
+                span: Span::new(file, at, at),
+                message: format!("invalid YAML: {}", e.message),
+            });
+        }
+    }
+    (compose, loader.problems)
+}
+
+fn read_dot_env(dir: &Path, env: &Env) -> BTreeMap<String, String> {
+    let path = dir.join(".env");
+    match crate::source::read_text(&path) {
+        Ok(text) => parse_env_file(&text, &|name| env.process.get(name).cloned()),
+        Err(_) => BTreeMap::new(),
+    }
+}
+
+impl Loader<'_> {
+    fn span(&self, n: &Node) -> Span {
+        Span::new(self.file, n.start, n.end)
+    }
+
+    fn problem(&mut self, n: &Node, message: String) {
+        let span = self.span(n);
+        self.problems.push(LoadProblem { span, message });
+    }
+
+    /// A scalar, interpolated. Reports a problem and returns None when it is not a scalar
+    /// or interpolation fails.
+    fn string(&mut self, n: &Node, what: &str) -> Option<String> {
+        let Some(raw) = n.as_str() else {
+            if !n.is_null() {
+                self.problem(n, format!("{what} must be a string, found {}", n.kind()));
+            }
+            return None;
+        };
+        let vars = &self.vars;
+        match interpolate(raw, &|name| vars.get(name).cloned()) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problem(n, format!("{what}: {e}"));
+                None
+            }
+        }
+    }
+
+    fn spanned_string(&mut self, n: &Node, what: &str) -> Option<Spanned<String>> {
+        let span = self.span(n);
+        self.string(n, what).map(|v| Spanned::new(v, span))
+    }
+
+    fn root(&mut self, root: &Node, out: &mut ComposeFile) {
+        if root.is_null() {
+            return;
+        }
+        let Some(entries) = root.as_map() else {
+            self.problem(
+                root,
+                format!(
+                    "a compose file must be a mapping at the top level, found {}",
+                    root.kind()
+                ),
+            );
+            return;
+        };
+        let Some((_, services)) = entries.iter().find(|(k, _)| k.as_str() == Some("services"))
+        else {
+            return;
+        };
+        if services.is_null() {
+            return;
+        }
+        let Some(services) = services.as_map() else {
+            self.problem(
+                services,
+                format!("`services` must be a mapping, found {}", services.kind()),
+            );
+            return;
+        };
+        for (name, body) in services {
+            let Some(name_str) = name.as_str() else {
+                self.problem(name, "a service name must be a string".into());
+                continue;
+            };
+            let name = Spanned::new(name_str.to_string(), self.span(name));
+            if let Some(svc) = self.service(name, body) {
+                out.services.push(svc);
+            }
+        }
+    }
+
+    fn service(&mut self, name: Spanned<String>, body: &Node) -> Option<Service> {
+        let Some(fields) = body.as_map() else {
+            if !body.is_null() {
+                self.problem(
+                    body,
+                    format!(
+                        "service `{}` must be a mapping, found {}",
+                        name.value,
+                        body.kind()
+                    ),
+                );
+            }
+            return None;
+        };
+        let mut svc = Service {
+            name,
+            image: None,
+            build: None,
+            volumes: Vec::new(),
+            working_dir: None,
+            command: None,
+            entrypoint: None,
+        };
+        for (key, value) in fields {
+            match key.as_str() {
+                Some("image") => svc.image = self.spanned_string(value, "`image`"),
+                Some("build") => svc.build = self.build(value),
+                Some("volumes") => svc.volumes = self.volumes(value),
+                Some("working_dir") => {
+                    svc.working_dir = self
+                        .spanned_string(value, "`working_dir`")
+                        .map(|s| Spanned::new(normalize_posix(&s.value), s.span));
+                }
+                Some("command") => svc.command = self.command(value, "`command`"),
+                Some("entrypoint") => svc.entrypoint = self.command(value, "`entrypoint`"),
+                _ => {}
+            }
+        }
+        Some(svc)
+    }
+
+    fn command(&mut self, n: &Node, what: &str) -> Option<Spanned<Vec<String>>> {
+        let span = self.span(n);
+        match &n.value {
+            Value::Null => None,
+            Value::Scalar(_) => {
+                let s = self.string(n, what)?;
+                Some(Spanned::new(crate::shell::split_words(&s), span))
+            }
+            Value::Seq(items) => {
+                let mut argv = Vec::new();
+                for item in items {
+                    argv.push(self.string(item, what)?);
+                }
+                Some(Spanned::new(argv, span))
+            }
+            Value::Map(_) => {
+                self.problem(
+                    n,
+                    format!("{what} must be a string or a list, found a mapping"),
+                );
+                None
+            }
+        }
+    }
+
+    fn build(&mut self, n: &Node) -> Option<Build> {
+        let span = self.span(n);
+        let mut build = Build {
+            span,
+            context: BuildContext::Local(self.dir.to_path_buf()),
+            dockerfile: None,
+            inline: false,
+            target: None,
+            args: Vec::new(),
+        };
+        match &n.value {
+            Value::Null => return None,
+            Value::Scalar(_) => {
+                let ctx = self.string(n, "`build`")?;
+                build.context = self.context(&ctx);
+            }
+            Value::Seq(_) => {
+                self.problem(
+                    n,
+                    "`build` must be a string or a mapping, found a sequence".into(),
+                );
+                return None;
+            }
+            Value::Map(fields) => {
+                for (key, value) in fields {
+                    match key.as_str() {
+                        Some("context") => {
+                            if let Some(ctx) = self.string(value, "`build.context`") {
+                                build.context = self.context(&ctx);
+                            }
+                        }
+                        Some("dockerfile") => {
+                            build.dockerfile = self.spanned_string(value, "`build.dockerfile`");
+                        }
+                        Some("dockerfile_inline") => build.inline = true,
+                        Some("target") => {
+                            build.target = self.spanned_string(value, "`build.target`");
+                        }
+                        Some("args") => build.args = self.build_args(value),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Some(build)
+    }
+
+    fn context(&self, ctx: &str) -> BuildContext {
+        let lower = ctx.to_ascii_lowercase();
+        let remote = [
+            "http://",
+            "https://",
+            "git://",
+            "git@",
+            "ssh://",
+            "github.com/",
+        ]
+        .iter()
+        .any(|p| lower.starts_with(p))
+            || lower.ends_with(".git")
+            || lower.contains(".git#");
+        if remote {
+            BuildContext::Remote(ctx.to_string())
+        } else {
+            BuildContext::Local(resolve_host(self.dir, ctx, self.home.as_deref()))
+        }
+    }
+
+    fn build_args(&mut self, n: &Node) -> Vec<(String, Option<String>)> {
+        let mut args = Vec::new();
+        match &n.value {
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    let Some(name) = k.as_str() else { continue };
+                    let value = if v.is_null() {
+                        self.vars.get(name).cloned()
+                    } else {
+                        self.string(v, "`build.args`")
+                    };
+                    args.push((name.to_string(), value));
+                }
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    let Some(entry) = self.string(item, "`build.args`") else {
+                        continue;
+                    };
+                    match entry.split_once('=') {
+                        Some((k, v)) => args.push((k.to_string(), Some(v.to_string()))),
+                        None => {
+                            let v = self.vars.get(&entry).cloned();
+                            args.push((entry, v));
+                        }
+                    }
+                }
+            }
+            Value::Null => {}
+            Value::Scalar(_) => {
+                self.problem(n, "`build.args` must be a mapping or a list".into());
+            }
+        }
+        args
+    }
+
+    fn volumes(&mut self, n: &Node) -> Vec<Volume> {
+        let Some(items) = n.as_seq() else {
+            if !n.is_null() {
+                self.problem(n, format!("`volumes` must be a list, found {}", n.kind()));
+            }
+            return Vec::new();
+        };
+        items.iter().filter_map(|item| self.volume(item)).collect()
+    }
+
+    fn volume(&mut self, n: &Node) -> Option<Volume> {
+        let span = self.span(n);
+        match &n.value {
+            Value::Scalar(_) => {
+                let spec = self.string(n, "volume")?;
+                let short = match split_short(&spec) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.problem(n, e);
+                        return None;
+                    }
+                };
+                let kind = short_kind(&short);
+                let target = self.target(n, &short.target)?;
+                let host_path = match (&short.source, kind) {
+                    (Some(s), VolumeKind::Bind) => {
+                        Some(resolve_host(self.dir, s, self.home.as_deref()))
+                    }
+                    _ => None,
+                };
+                Some(Volume {
+                    span,
+                    written: spec.clone(),
+                    kind,
+                    source: short.source,
+                    host_path,
+                    target,
+                    read_only: short.mode.as_deref().is_some_and(mode_is_read_only),
+                })
+            }
+            Value::Map(_) => {
+                let ty = n.get("type").and_then(|t| self.string(t, "volume `type`"));
+                let Some(kind) = ty.as_deref().and_then(long_kind) else {
+                    self.problem(
+                        n,
+                        "a long-syntax volume needs `type: bind|volume|tmpfs|npipe|image|cluster`"
+                            .into(),
+                    );
+                    return None;
+                };
+                let Some(target_node) = n.get("target") else {
+                    self.problem(n, "a long-syntax volume needs a `target`".into());
+                    return None;
+                };
+                let raw_target = self.string(target_node, "volume `target`")?;
+                let target = self.target(target_node, &raw_target)?;
+                let source = n
+                    .get("source")
+                    .and_then(|s| self.string(s, "volume `source`"))
+                    .filter(|s| !s.is_empty());
+                let kind = match (kind, &source) {
+                    (VolumeKind::Volume, None) => VolumeKind::Anonymous,
+                    (k, _) => k,
+                };
+                let host_path = match (&source, kind) {
+                    (Some(s), VolumeKind::Bind) => {
+                        Some(resolve_host(self.dir, s, self.home.as_deref()))
+                    }
+                    _ => None,
+                };
+                let read_only = n
+                    .get("read_only")
+                    .and_then(Node::as_str)
+                    .is_some_and(|v| v == "true");
+                let written = match &source {
+                    Some(s) => format!("{s}:{raw_target}"),
+                    None => raw_target.clone(),
+                };
+                Some(Volume {
+                    span,
+                    written,
+                    kind,
+                    source,
+                    host_path,
+                    target,
+                    read_only,
+                })
+            }
+            _ => {
+                self.problem(
+                    n,
+                    format!("a volume must be a string or a mapping, found {}", n.kind()),
+                );
+                None
+            }
+        }
+    }
+
+    fn target(&mut self, n: &Node, target: &str) -> Option<String> {
+        if is_host_path(target) && !target.starts_with('/') && !target.starts_with('.') {
+            // A Windows container path (`C:\data`): kept as written.
+            return Some(target.to_string());
+        }
+        if !target.starts_with('/') {
+            self.problem(
+                n,
+                format!("volume target \"{target}\" must be an absolute container path"),
+            );
+            return None;
+        }
+        Some(normalize_posix(target))
+    }
+}
+
+/// Whether a path is a bind-mount source by Compose's rules (re-exported for rules).
+pub fn source_is_host_path(s: &str) -> bool {
+    is_host_path(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_str(text: &str, env: &[(&str, &str)]) -> (ComposeFile, Vec<LoadProblem>) {
+        let env = Env {
+            process: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        load(
+            FileId(0),
+            Path::new("/nonexistent-berth-test/proj/docker-compose.yml"),
+            text,
+            true,
+            &env,
+        )
+    }
+
+    #[test]
+    fn loads_the_seed_service() {
+        let (c, p) = load_str(
+            "services:\n  rust-backend:\n    build: ./backend\n    volumes:\n      - ./backend:/app # x\n",
+            &[],
+        );
+        assert!(p.is_empty(), "{p:?}");
+        let s = &c.services[0];
+        assert_eq!(s.name.value, "rust-backend");
+        let b = s.build.as_ref().unwrap();
+        assert_eq!(
+            b.context,
+            BuildContext::Local("/nonexistent-berth-test/proj/backend".into())
+        );
+        let v = &s.volumes[0];
+        assert_eq!(v.kind, VolumeKind::Bind);
+        assert_eq!(v.target, "/app");
+        assert_eq!(
+            v.host_path.as_deref(),
+            Some(Path::new("/nonexistent-berth-test/proj/backend"))
+        );
+        assert_eq!(v.written, "./backend:/app");
+    }
+
+    #[test]
+    fn long_syntax_and_interpolation() {
+        let text = "services:\n  web:\n    build:\n      context: ${CTX:-./web}\n      dockerfile: Dockerfile.prod\n      target: runtime\n      args:\n        - A=1\n        - B\n    working_dir: /srv/./app/\n    command: [\"node\", \"dist/server.js\"]\n    entrypoint: ./run.sh --fast\n    volumes:\n      - type: bind\n        source: ./web\n        target: /srv/app/\n        read_only: true\n      - type: volume\n        target: /srv/app/node_modules\n      - cache:/cache:ro\n";
+        let (c, p) = load_str(text, &[("B", "bee")]);
+        assert!(p.is_empty(), "{p:?}");
+        let s = &c.services[0];
+        let b = s.build.as_ref().unwrap();
+        assert_eq!(
+            b.context,
+            BuildContext::Local("/nonexistent-berth-test/proj/web".into())
+        );
+        assert_eq!(b.target.as_ref().unwrap().value, "runtime");
+        assert_eq!(
+            b.args,
+            vec![
+                ("A".to_string(), Some("1".to_string())),
+                ("B".to_string(), Some("bee".to_string()))
+            ]
+        );
+        assert_eq!(s.working_dir.as_ref().unwrap().value, "/srv/app");
+        assert_eq!(
+            s.command.as_ref().unwrap().value,
+            vec!["node", "dist/server.js"]
+        );
+        assert_eq!(
+            s.entrypoint.as_ref().unwrap().value,
+            vec!["./run.sh", "--fast"]
+        );
+        assert_eq!(s.volumes[0].kind, VolumeKind::Bind);
+        assert!(s.volumes[0].read_only);
+        assert_eq!(s.volumes[0].target, "/srv/app");
+        assert_eq!(s.volumes[1].kind, VolumeKind::Anonymous);
+        assert_eq!(s.volumes[2].kind, VolumeKind::Volume);
+        assert!(s.volumes[2].read_only);
+    }
+
+    #[test]
+    fn problems_have_locations() {
+        let text = "services:\n  web:\n    volumes: ./x:/y\n  db:\n    image: ${TAG:?set TAG}\n";
+        let (_, p) = load_str(text, &[]);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].message.contains("must be a list"));
+        assert_eq!(&text[p[0].span.start..p[0].span.end], "./x:/y");
+        assert!(p[1].message.contains("required variable TAG"));
+    }
+
+    #[test]
+    fn yaml_errors_become_problems() {
+        let (_, p) = load_str("services:\n  web: [\n", &[]);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].message.starts_with("invalid YAML"));
+    }
+}

@@ -1,0 +1,80 @@
+//! The part of the Compose model that berth's rules read. Every field a rule
+//! may point at carries its span.
+
+use std::path::PathBuf;
+
+use crate::source::{FileId, Span, Spanned};
+
+/// One compose file, loaded and interpolated.
+#[derive(Debug, Clone)]
+pub struct ComposeFile {
+    pub file: FileId,
+    /// Absolute path of the file.
+    pub path: PathBuf,
+    /// Production unless the file name marks it as development (see `discover`).
+    pub production: bool,
+    pub services: Vec<Service>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: Spanned<String>,
+    pub image: Option<Spanned<String>>,
+    pub build: Option<Build>,
+    pub volumes: Vec<Volume>,
+    pub working_dir: Option<Spanned<String>>,
+    pub command: Option<Spanned<Vec<String>>>,
+    pub entrypoint: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Build {
+    /// The `build:` value as written (string or mapping).
+    pub span: Span,
+    pub context: BuildContext,
+    /// `dockerfile:` as written, relative to the context.
+    pub dockerfile: Option<Spanned<String>>,
+    /// `dockerfile_inline:` is present: there is no Dockerfile on disk to read.
+    pub inline: bool,
+    pub target: Option<Spanned<String>>,
+    /// `args:`; a name without a value takes it from the environment, or stays unset.
+    pub args: Vec<(String, Option<String>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildContext {
+    /// A directory, absolute and normalised.
+    Local(PathBuf),
+    /// A Git or HTTP(S) URL; not read.
+    Remote(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VolumeKind {
+    Bind,
+    /// A named volume.
+    Volume,
+    /// A volume with no source: Docker creates a fresh one, initialised from the image.
+    Anonymous,
+    Tmpfs,
+    Npipe,
+    Image,
+    Cluster,
+}
+
+/// One entry of a service's `volumes:`.
+#[derive(Debug, Clone)]
+pub struct Volume {
+    /// The whole entry (the short-syntax string or the long-syntax mapping).
+    pub span: Span,
+    /// The entry as written, for messages (`./backend:/app`); long syntax is summarised.
+    pub written: String,
+    pub kind: VolumeKind,
+    /// The source after interpolation (`./backend`, `data`), if any.
+    pub source: Option<String>,
+    /// For a bind mount: the host path, absolute and normalised.
+    pub host_path: Option<PathBuf>,
+    /// The container path, normalised.
+    pub target: String,
+    pub read_only: bool,
+}

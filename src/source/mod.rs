@@ -1,0 +1,257 @@
+//! Every file berth reads, its text, and the spans that point into it.
+//!
+//! A [`Span`] is a file id plus a byte range. Lines and columns are derived
+//! only when rendering: lines are 1-based, columns count Unicode scalar values
+//! and are 1-based too.
+
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A byte range in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        Span {
+            file,
+            start,
+            end: end.max(start),
+        }
+    }
+}
+
+/// A value and where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+/// A 1-based line and column (columns count Unicode scalar values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LineCol {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One file's text and its line index.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path as given on disk.
+    pub path: PathBuf,
+    /// Path relative to the scan root, with forward slashes (used in every report).
+    pub display: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, display: String, text: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        SourceFile {
+            path,
+            display,
+            text,
+            line_starts,
+        }
+    }
+
+    /// Line and column of a byte offset (clamped to the text, snapped back to a char boundary).
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line_idx = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.line_starts.get(line_idx).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        LineCol {
+            line: line_idx + 1,
+            column,
+        }
+    }
+
+    /// The text of a 1-based line, without its line break.
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
+
+    /// Byte offset where a 1-based line starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    /// Byte offset of the end of the line containing `offset` (before the line break).
+    pub fn line_end(&self, offset: usize) -> usize {
+        let line = self.line_col(offset).line;
+        self.line_start(line) + self.line_text(line).len()
+    }
+}
+
+/// All files of one run. Files are only added, never removed, so ids stay valid.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(file);
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    pub fn display(&self, id: FileId) -> &str {
+        self.get(id).map_or("<unknown>", |f| f.display.as_str())
+    }
+
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files().find(|(_, f)| f.path == path).map(|(id, _)| id)
+    }
+}
+
+/// Why a file's bytes could not be used as text.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ReadError {
+    #[error("cannot read file: {0}")]
+    Io(String),
+    #[error("file is {size} bytes, over the {limit}-byte limit")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("file looks binary (NUL byte at offset {offset})")]
+    Binary { offset: usize },
+    #[error("file is not valid UTF-8 (invalid byte at offset {offset})")]
+    NotUtf8 { offset: usize },
+}
+
+impl ReadError {
+    /// Byte offset in the file that the error points at, if any.
+    pub fn offset(&self) -> Option<usize> {
+        match self {
+            ReadError::Binary { offset } | ReadError::NotUtf8 { offset } => Some(*offset),
+            _ => None,
+        }
+    }
+}
+
+/// Largest file berth reads as text (compose files and Dockerfiles are far smaller).
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Read a file as UTF-8 text, refusing large, binary and non-UTF-8 files.
+/// Memory use is bounded by [`MAX_FILE_BYTES`] whatever the file's size.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| ReadError::Io(e.kind().to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(e.kind().to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(ReadError::TooLarge {
+            size,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    bytes_to_text(bytes)
+}
+
+/// Turn bytes into text, refusing binary and non-UTF-8 data. A leading BOM is dropped.
+pub fn bytes_to_text(bytes: Vec<u8>) -> Result<String, ReadError> {
+    if let Some(offset) = bytes.iter().position(|b| *b == 0) {
+        return Err(ReadError::Binary { offset });
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.replace_range(0..3, "");
+            }
+            Ok(s)
+        }
+        Err(e) => Err(ReadError::NotUtf8 {
+            offset: e.utf8_error().valid_up_to(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_from_one() {
+        let f = SourceFile::new("x".into(), "x".into(), "ab\nçd\n".into());
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(3), LineCol { line: 2, column: 1 });
+        // 'ç' is two bytes; 'd' is the second character of line 2
+        assert_eq!(f.line_col(5), LineCol { line: 2, column: 2 });
+        assert_eq!(f.line_text(2), "çd");
+        assert_eq!(f.line_end(3), 6);
+    }
+
+    #[test]
+    fn binary_and_non_utf8_are_refused_with_offsets() {
+        assert_eq!(
+            bytes_to_text(b"ab\0c".to_vec()),
+            Err(ReadError::Binary { offset: 2 })
+        );
+        assert_eq!(
+            bytes_to_text(b"ab\xffc".to_vec()),
+            Err(ReadError::NotUtf8 { offset: 2 })
+        );
+        assert_eq!(bytes_to_text(b"\xef\xbb\xbfa".to_vec()), Ok("a".into()));
+    }
+}
