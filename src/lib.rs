@@ -2,6 +2,7 @@
 //! services build.
 
 pub mod compose;
+pub mod dockerfile;
 pub mod paths;
 pub mod shell;
 pub mod source;

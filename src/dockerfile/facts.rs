@@ -1,0 +1,435 @@
+//! Image facts: what the deployed stage of a Dockerfile puts where, and what
+//! the container starts. Facts are gathered stage by stage (a `FROM <stage>`
+//! inherits everything its parent stage established) and read at the end.
+
+use std::collections::BTreeMap;
+
+use super::model::{Dockerfile, Instruction};
+use super::run;
+use crate::compose::interpolate::interpolate;
+use crate::paths::{join_posix, normalize_posix};
+use crate::source::Span;
+
+/// A path the image fills with build output, and the instruction that does it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filled {
+    pub path: String,
+    /// The instruction in short (`COPY --from=builder`, `RUN npm ci`).
+    pub how: String,
+    pub span: Span,
+}
+
+/// An image's `CMD` or `ENTRYPOINT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartCommand {
+    pub argv: Vec<String>,
+    pub shell: bool,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImageFacts {
+    /// The final `WORKDIR` (`/` when none is set).
+    pub workdir: String,
+    pub filled: Vec<Filled>,
+    /// Directories where a build step with outputs berth cannot name ran.
+    pub unknown_builds: Vec<Filled>,
+    pub entrypoint: Option<StartCommand>,
+    pub cmd: Option<StartCommand>,
+}
+
+/// Why the deployed stage could not be determined.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FactsError {
+    NoStage,
+    TargetNotFound(String),
+}
+
+/// Facts of the stage that is deployed: `target`, or the last stage.
+pub fn image_facts(
+    df: &Dockerfile,
+    target: Option<&str>,
+    build_args: &[(String, Option<String>)],
+) -> Result<ImageFacts, FactsError> {
+    let index = match target {
+        Some(t) => {
+            let t = t.to_ascii_lowercase();
+            df.stages
+                .iter()
+                .position(|s| s.name.as_deref() == Some(t.as_str()))
+                .ok_or(FactsError::TargetNotFound(t))?
+        }
+        None => df.stages.len().checked_sub(1).ok_or(FactsError::NoStage)?,
+    };
+    let args: BTreeMap<&str, &str> = build_args
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.as_deref()?)))
+        .collect();
+    let mut globals: BTreeMap<String, String> = BTreeMap::new();
+    for (name, default) in &df.global_args {
+        let value = args
+            .get(name.as_str())
+            .map(|v| v.to_string())
+            .or_else(|| default.clone());
+        if let Some(v) = value {
+            globals.insert(name.clone(), v);
+        }
+    }
+    let mut states: Vec<ImageFacts> = Vec::with_capacity(index + 1);
+    let mut vars_by_stage: Vec<BTreeMap<String, String>> = Vec::with_capacity(index + 1);
+    for stage in df.stages.iter().take(index + 1) {
+        let base = expand(&stage.base, &globals).to_ascii_lowercase();
+        let parent = df
+            .stages
+            .iter()
+            .take(states.len())
+            .position(|s| s.name.as_deref() == Some(base.as_str()));
+        let (mut facts, mut vars) = match parent {
+            Some(p) => (
+                states.get(p).cloned().unwrap_or_default(),
+                vars_by_stage.get(p).cloned().unwrap_or_default(),
+            ),
+            None => (
+                ImageFacts {
+                    workdir: "/".into(),
+                    ..ImageFacts::default()
+                },
+                BTreeMap::new(),
+            ),
+        };
+        for inst in &stage.instructions {
+            apply(inst, &mut facts, &mut vars, &globals, &args);
+        }
+        states.push(facts);
+        vars_by_stage.push(vars);
+    }
+    states.pop().ok_or(FactsError::NoStage)
+}
+
+fn expand(s: &str, vars: &BTreeMap<String, String>) -> String {
+    if !s.contains('$') {
+        return s.to_string();
+    }
+    interpolate(s, &|name| vars.get(name).cloned()).unwrap_or_else(|_| s.to_string())
+}
+
+fn apply(
+    inst: &Instruction,
+    facts: &mut ImageFacts,
+    vars: &mut BTreeMap<String, String>,
+    globals: &BTreeMap<String, String>,
+    args: &BTreeMap<&str, &str>,
+) {
+    match inst {
+        Instruction::Arg { name, default } => {
+            let value = args
+                .get(name.as_str())
+                .map(|v| v.to_string())
+                .or_else(|| default.as_ref().map(|d| expand(d, vars)))
+                .or_else(|| globals.get(name).cloned());
+            if let Some(v) = value {
+                vars.insert(name.clone(), v);
+            }
+        }
+        Instruction::Env { pairs } => {
+            for (k, v) in pairs {
+                let v = expand(v, vars);
+                vars.insert(k.clone(), v);
+            }
+        }
+        Instruction::Workdir { path } => {
+            facts.workdir = join_posix(&facts.workdir, &expand(path, vars));
+        }
+        Instruction::Copy {
+            add,
+            from,
+            sources,
+            dest,
+            span,
+        } => {
+            let dest_raw = expand(dest, vars);
+            let dest_path = join_posix(&facts.workdir, &dest_raw);
+            let into_dir = dest_raw.ends_with('/')
+                || matches!(dest_raw.as_str(), "." | "./")
+                || sources.len() > 1;
+            for src in sources {
+                let src = expand(src, vars);
+                let remote = *add && is_url(&src);
+                let how = match (from, remote) {
+                    (Some(f), _) => format!("COPY --from={f}"),
+                    (None, true) => format!("ADD {src}"),
+                    (None, false) => continue,
+                };
+                let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+                let exact = into_dir
+                    && !src.ends_with('/')
+                    && !name.is_empty()
+                    && !name.contains(['*', '?', '['])
+                    && !remote;
+                let path = if exact {
+                    join_posix(&dest_path, name)
+                } else {
+                    dest_path.clone()
+                };
+                facts.filled.push(Filled {
+                    path,
+                    how,
+                    span: *span,
+                });
+            }
+        }
+        Instruction::Run { script, span } => {
+            let out = run::analyse(&expand_lenient(script, vars), &facts.workdir);
+            for (path, what) in out.outputs {
+                facts.filled.push(Filled {
+                    path,
+                    how: format!("RUN {what}"),
+                    span: *span,
+                });
+            }
+            for (path, what) in out.unknown_builds {
+                facts.unknown_builds.push(Filled {
+                    path,
+                    how: format!("RUN {what}"),
+                    span: *span,
+                });
+            }
+        }
+        Instruction::Start {
+            entrypoint,
+            argv,
+            shell,
+            span,
+        } => {
+            let cmd = StartCommand {
+                argv: argv.iter().map(|a| expand_lenient(a, vars)).collect(),
+                shell: *shell,
+                span: *span,
+            };
+            if *entrypoint {
+                facts.entrypoint = Some(cmd);
+                facts.cmd = None;
+            } else {
+                facts.cmd = Some(cmd);
+            }
+        }
+    }
+}
+
+/// Build-time variables in a shell script: only those the build knows are
+/// replaced; the rest is left for the shell.
+fn expand_lenient(s: &str, vars: &BTreeMap<String, String>) -> String {
+    if !s.contains('$') {
+        return s.to_string();
+    }
+    let mut out = s.to_string();
+    for (k, v) in vars {
+        out = out.replace(&format!("${{{k}}}"), v);
+    }
+    out
+}
+
+fn is_url(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    l.starts_with("http://") || l.starts_with("https://") || l.starts_with("git@")
+}
+
+/// A path the container's start command needs, and where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartPath {
+    pub path: String,
+    /// The `CMD`/`ENTRYPOINT` line, or the compose `command:`/`entrypoint:` value.
+    pub span: Span,
+    /// The command as the user wrote it, for messages.
+    pub written: String,
+}
+
+/// Paths the start command needs: the executable when it is given as a path,
+/// and the script or archive an interpreter is asked to run. Relative paths are
+/// resolved against `workdir`.
+pub fn start_paths(argv: &[String], shell: bool, workdir: &str, span: Span) -> Vec<StartPath> {
+    let words: Vec<String> = if shell {
+        script_words(argv.first().map_or("", String::as_str))
+    } else {
+        match argv {
+            [sh, flag, script, ..]
+                if matches!(base(sh), "sh" | "bash" | "ash" | "dash" | "zsh") && flag == "-c" =>
+            {
+                script_words(script)
+            }
+            _ => argv.to_vec(),
+        }
+    };
+    let written = if shell {
+        argv.first().cloned().unwrap_or_default()
+    } else {
+        argv.join(" ")
+    };
+    let mut out = Vec::new();
+    let Some(exe) = words.first() else {
+        return out;
+    };
+    let mut push = |p: &str| {
+        out.push(StartPath {
+            path: join_posix(workdir, p),
+            span,
+            written: written.clone(),
+        })
+    };
+    if exe.contains('/') && !exe.contains('$') {
+        push(exe);
+    }
+    let args = words.get(1..).unwrap_or(&[]);
+    let script = match base(exe) {
+        "node" | "python" | "python3" | "ruby" | "php" | "perl" | "bun" | "deno" => args
+            .iter()
+            .find(|a| !a.starts_with('-') && *a != "run" && looks_like_file(a)),
+        "java" => args
+            .iter()
+            .position(|a| a == "-jar")
+            .and_then(|i| args.get(i + 1)),
+        "dotnet" => args.iter().find(|a| a.ends_with(".dll")),
+        _ => None,
+    };
+    if let Some(s) = script
+        && !s.contains('$')
+    {
+        push(s);
+    }
+    out
+}
+
+fn base(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+fn looks_like_file(a: &str) -> bool {
+    a.contains('/') || a.rsplit_once('.').is_some_and(|(_, ext)| !ext.is_empty())
+}
+
+/// The words of the first command of a shell script, after `exec` and assignments.
+fn script_words(script: &str) -> Vec<String> {
+    let mut commands = crate::shell::split_commands(script).into_iter();
+    let Some(first) = commands.next() else {
+        return Vec::new();
+    };
+    first
+        .into_iter()
+        .skip_while(|w| w == "exec" || (w.contains('=') && !w.starts_with('-')))
+        .collect()
+}
+
+/// Normalised container path helper for callers.
+pub fn container_path(p: &str) -> String {
+    normalize_posix(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerfile::parse;
+    use crate::source::FileId;
+
+    fn facts(text: &str, target: Option<&str>, args: &[(&str, &str)]) -> ImageFacts {
+        let df = parse(FileId(0), text).unwrap();
+        let args: Vec<(String, Option<String>)> = args
+            .iter()
+            .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+            .collect();
+        image_facts(&df, target, &args).unwrap()
+    }
+
+    fn paths(f: &ImageFacts) -> Vec<&str> {
+        f.filled.iter().map(|f| f.path.as_str()).collect()
+    }
+
+    #[test]
+    fn seed_runtime_stage() {
+        let f = facts(
+            "FROM rust AS builder\nWORKDIR /app\nRUN cargo build --release\nFROM debian\nWORKDIR /app\nCOPY --from=builder /app/target/release/backend /app/backend\nCMD [\"/app/backend\"]\n",
+            None,
+            &[],
+        );
+        assert_eq!(f.workdir, "/app");
+        assert_eq!(paths(&f), vec!["/app/backend"]);
+        assert_eq!(f.filled[0].how, "COPY --from=builder");
+        assert_eq!(f.cmd.as_ref().unwrap().argv, vec!["/app/backend"]);
+    }
+
+    #[test]
+    fn target_args_workdir_chains_and_inheritance() {
+        let text = "ARG APP=/srv\nFROM node:20 AS deps\nARG APP\nWORKDIR $APP\nWORKDIR web\nRUN npm ci\nFROM deps AS build\nRUN npm run build\nFROM nginx AS final\nCOPY --from=build /srv/web/dist/ /usr/share/nginx/html/\n";
+        let deps = facts(text, Some("deps"), &[]);
+        assert_eq!(deps.workdir, "/srv/web");
+        assert_eq!(paths(&deps), vec!["/srv/web/node_modules"]);
+        let build = facts(text, Some("BUILD"), &[("APP", "/opt")]);
+        assert_eq!(build.workdir, "/opt/web");
+        assert_eq!(paths(&build), vec!["/opt/web/node_modules"]);
+        assert_eq!(build.unknown_builds[0].path, "/opt/web");
+        let last = facts(text, None, &[]);
+        assert_eq!(last.workdir, "/");
+        assert_eq!(paths(&last), vec!["/usr/share/nginx/html"]);
+    }
+
+    #[test]
+    fn copy_destinations() {
+        let f = facts(
+            "FROM a AS b\nFROM x\nWORKDIR /app\nCOPY --from=b /out/app ./\nCOPY --from=b /out/x /out/y lib/\nCOPY --from=b /out/bin /usr/local/bin/tool\nCOPY . .\nADD https://example.invalid/t.tgz /opt/t.tgz\n",
+            None,
+            &[],
+        );
+        assert_eq!(
+            paths(&f),
+            vec![
+                "/app/app",
+                "/app/lib/x",
+                "/app/lib/y",
+                "/usr/local/bin/tool",
+                "/opt/t.tgz"
+            ]
+        );
+    }
+
+    #[test]
+    fn entrypoint_resets_cmd() {
+        let f = facts("FROM x\nCMD [\"a\"]\nENTRYPOINT [\"/e\"]\n", None, &[]);
+        assert!(f.cmd.is_none());
+        assert_eq!(f.entrypoint.unwrap().argv, vec!["/e"]);
+    }
+
+    #[test]
+    fn target_not_found() {
+        let df = parse(FileId(0), "FROM x AS a\n").unwrap();
+        assert_eq!(
+            image_facts(&df, Some("b"), &[]).unwrap_err(),
+            FactsError::TargetNotFound("b".into())
+        );
+    }
+
+    #[test]
+    fn start_paths_resolve() {
+        let span = Span::new(FileId(0), 0, 0);
+        let p = |argv: &[&str], shell: bool| -> Vec<String> {
+            let argv: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+            start_paths(&argv, shell, "/app", span)
+                .into_iter()
+                .map(|s| s.path)
+                .collect()
+        };
+        assert_eq!(p(&["./backend"], false), vec!["/app/backend"]);
+        assert_eq!(
+            p(&["node", "dist/server.js"], false),
+            vec!["/app/dist/server.js"]
+        );
+        assert_eq!(p(&["exec ./run.sh --x"], true), vec!["/app/run.sh"]);
+        assert_eq!(
+            p(&["sh", "-c", "java -jar target/app.jar"], false),
+            vec!["/app/target/app.jar"]
+        );
+        assert_eq!(
+            p(&["nginx", "-g", "daemon off;"], false),
+            Vec::<String>::new()
+        );
+        assert_eq!(p(&["python", "-m", "app"], false), Vec::<String>::new());
+    }
+}

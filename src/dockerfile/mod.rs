@@ -1,0 +1,12 @@
+//! Dockerfiles: parsing into berth's own model, and the image facts that the
+//! deployed stage establishes (which paths it fills with build output, and
+//! what it starts).
+
+pub mod facts;
+pub mod model;
+pub mod parse;
+pub mod run;
+
+pub use facts::{Filled, ImageFacts, StartCommand, image_facts};
+pub use model::{Dockerfile, Instruction, Stage};
+pub use parse::parse;
