@@ -2,7 +2,14 @@
 //! services build.
 
 pub mod compose;
+pub mod diagnostic;
 pub mod dockerfile;
 pub mod paths;
+pub mod rules;
 pub mod shell;
 pub mod source;
+
+/// Where berth's source and rule documentation live.
+pub const REPOSITORY: &str = "https://github.com/berth-lint/berth";
+pub mod check;
+pub mod discover;

@@ -365,6 +365,7 @@ impl Loader<'_> {
                     written: spec.clone(),
                     kind,
                     source: short.source,
+                    host_is_file: host_path.as_deref().is_some_and(Path::is_file),
                     host_path,
                     target,
                     read_only: short.mode.as_deref().is_some_and(mode_is_read_only),
@@ -413,6 +414,7 @@ impl Loader<'_> {
                     written,
                     kind,
                     source,
+                    host_is_file: host_path.as_deref().is_some_and(Path::is_file),
                     host_path,
                     target,
                     read_only,
@@ -442,11 +444,6 @@ impl Loader<'_> {
         }
         Some(normalize_posix(target))
     }
-}
-
-/// Whether a path is a bind-mount source by Compose's rules (re-exported for rules).
-pub fn source_is_host_path(s: &str) -> bool {
-    is_host_path(s)
 }
 
 #[cfg(test)]

@@ -174,14 +174,18 @@ pub enum ReadError {
     #[error("file looks binary (NUL byte at offset {offset})")]
     Binary { offset: usize },
     #[error("file is not valid UTF-8 (invalid byte at offset {offset})")]
-    NotUtf8 { offset: usize },
+    NotUtf8 {
+        offset: usize,
+        /// The text with invalid bytes replaced, so the location can be shown.
+        lossy: String,
+    },
 }
 
 impl ReadError {
     /// Byte offset in the file that the error points at, if any.
     pub fn offset(&self) -> Option<usize> {
         match self {
-            ReadError::Binary { offset } | ReadError::NotUtf8 { offset } => Some(*offset),
+            ReadError::Binary { offset } | ReadError::NotUtf8 { offset, .. } => Some(*offset),
             _ => None,
         }
     }
@@ -221,9 +225,11 @@ pub fn bytes_to_text(bytes: Vec<u8>) -> Result<String, ReadError> {
             }
             Ok(s)
         }
-        Err(e) => Err(ReadError::NotUtf8 {
-            offset: e.utf8_error().valid_up_to(),
-        }),
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            Err(ReadError::NotUtf8 { offset, lossy })
+        }
     }
 }
 
@@ -250,7 +256,10 @@ mod tests {
         );
         assert_eq!(
             bytes_to_text(b"ab\xffc".to_vec()),
-            Err(ReadError::NotUtf8 { offset: 2 })
+            Err(ReadError::NotUtf8 {
+                offset: 2,
+                lossy: "ab\u{fffd}c".into()
+            })
         );
         assert_eq!(bytes_to_text(b"\xef\xbb\xbfa".to_vec()), Ok("a".into()));
     }

@@ -1,0 +1,162 @@
+//! What a rule reports: level, message, primary location, related locations,
+//! help, and the fingerprint that identifies the finding across runs.
+
+use sha2::{Digest, Sha256};
+
+use crate::rules::RuleMeta;
+use crate::source::{SourceMap, Span};
+
+/// Severity, ordered: `Note < Warning < Error`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Note,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// A location and what it shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+impl Label {
+    pub fn new(span: Span, message: impl Into<String>) -> Self {
+        Label {
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub rule: &'static RuleMeta,
+    pub level: Level,
+    pub message: String,
+    /// Where the problem is written; its message is a short label for the code frame.
+    pub primary: Label,
+    /// Evidence in other places (the Dockerfile lines behind a mount finding).
+    pub related: Vec<Label>,
+    pub help: Option<String>,
+    /// What identifies this finding apart from its line number (service and
+    /// mount target, for example); part of the fingerprint.
+    pub key: String,
+    /// Filled by [`finish`].
+    pub fingerprint: String,
+    /// `primaryLocationLineHash` for SARIF; filled by [`finish`].
+    pub line_hash: String,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static RuleMeta, primary: Label, message: impl Into<String>) -> Self {
+        Diagnostic {
+            rule,
+            level: rule.level,
+            message: message.into(),
+            primary,
+            related: Vec::new(),
+            help: None,
+            key: String::new(),
+            fingerprint: String::new(),
+            line_hash: String::new(),
+        }
+    }
+
+    pub fn with_related(mut self, related: Vec<Label>) -> Self {
+        self.related = related;
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = key.into();
+        self
+    }
+}
+
+fn sha256_hex(parts: &[&str], len: usize) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    let mut out = String::with_capacity(len);
+    for b in digest.iter() {
+        out.push_str(&format!("{b:02x}"));
+        if out.len() >= len {
+            break;
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+/// Sort (file, line, column, rule, message), drop exact duplicates, and compute
+/// fingerprints. The berth fingerprint is SHA-256 over rule id, file path and
+/// the semantic key, so it does not move when lines are inserted above; the
+/// line hash is SHA-256 over the primary line's trimmed text plus its
+/// occurrence number among equal lines of that file.
+pub fn finish(sources: &SourceMap, diags: &mut Vec<Diagnostic>) {
+    let sort_key = |d: &Diagnostic| {
+        let file = sources.display(d.primary.span.file).to_string();
+        let pos = sources
+            .get(d.primary.span.file)
+            .map(|f| f.line_col(d.primary.span.start));
+        (file, pos, d.rule.code, d.message.clone())
+    };
+    diags.sort_by_cached_key(sort_key);
+    diags.dedup_by(|a, b| {
+        a.rule.code == b.rule.code && a.primary.span == b.primary.span && a.message == b.message
+    });
+    let mut seen: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for d in diags.iter_mut() {
+        let file = sources.display(d.primary.span.file).to_string();
+        let line_text = sources.get(d.primary.span.file).map_or(String::new(), |f| {
+            let line = f.line_col(d.primary.span.start).line;
+            f.line_text(line)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+        let base = sha256_hex(&[&line_text], 16);
+        let n = seen.entry((file.clone(), base.clone())).or_insert(0);
+        *n += 1;
+        d.line_hash = format!("{base}:{n}");
+        let key = if d.key.is_empty() {
+            d.message.as_str()
+        } else {
+            d.key.as_str()
+        };
+        d.fingerprint = sha256_hex(&[d.rule.code, &file, key], 32);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_fixed() {
+        // SHA-256 of "abc\0", truncated: a fixed algorithm, not a per-process hasher.
+        assert_eq!(sha256_hex(&["abc"], 16), "dc1114cd074914bd");
+        assert_ne!(sha256_hex(&["abc"], 16), sha256_hex(&["abd"], 16));
+        assert_eq!(sha256_hex(&["abc"], 16).len(), 16);
+    }
+}

@@ -1,0 +1,199 @@
+//! Finding compose files under the given paths, and telling production files
+//! from development ones by their names.
+
+use std::path::{Path, PathBuf};
+
+/// A compose file to check.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Found {
+    /// Absolute path (not canonicalised: symlinks keep their own name).
+    pub path: PathBuf,
+    /// The scan root it was found under: build contexts outside it are not read.
+    pub root: PathBuf,
+    pub production: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("{0}: no such file or directory")]
+    NotFound(String),
+    #[error("{path}: {message}")]
+    Walk { path: String, message: String },
+}
+
+/// Words in a file name that mark a development file.
+pub const DEVELOPMENT_WORDS: &[&str] = &["override", "dev", "development", "local", "test", "ci"];
+
+/// `compose.yaml`, `docker-compose.yml` and variants such as
+/// `docker-compose.prod.yml`, `compose.dev.yaml`, `docker-compose-production.yml`.
+pub fn is_compose_file_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let Some(stem) = lower
+        .strip_suffix(".yml")
+        .or_else(|| lower.strip_suffix(".yaml"))
+    else {
+        return false;
+    };
+    let rest = stem
+        .strip_prefix("docker-compose")
+        .or_else(|| stem.strip_prefix("compose"));
+    match rest {
+        Some("") => true,
+        Some(r) => {
+            (r.starts_with('.') || r.starts_with('-'))
+                && r.len() > 1
+                && r[1..]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        }
+        None => false,
+    }
+}
+
+/// Development when a dot- or dash-separated word of the name is one of
+/// [`DEVELOPMENT_WORDS`]; production otherwise.
+pub fn is_development_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower
+        .split(['.', '-'])
+        .any(|w| DEVELOPMENT_WORDS.contains(&w))
+}
+
+fn is_development(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(is_development_name)
+}
+
+/// Find compose files. A file given explicitly is checked whatever its name;
+/// directories are walked honouring `.gitignore`, `.ignore` and git excludes,
+/// skipping `.git` and `node_modules`, without following symlinked
+/// directories; a symlinked file is checked only when it resolves inside the
+/// scan root.
+pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<Vec<Found>, DiscoverError> {
+    let mut found = Vec::new();
+    for given in paths {
+        let abs = crate::paths::normalize_host(&cwd.join(given));
+        let meta = std::fs::metadata(&abs)
+            .map_err(|_| DiscoverError::NotFound(given.display().to_string()))?;
+        if meta.is_file() {
+            let root = abs.parent().map_or_else(|| abs.clone(), Path::to_path_buf);
+            found.push(Found {
+                production: !is_development(&abs),
+                path: abs,
+                root,
+            });
+            continue;
+        }
+        walk(&abs, &mut found)?;
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.path == b.path);
+    Ok(found)
+}
+
+fn walk(root: &Path, found: &mut Vec<Found>) -> Result<(), DiscoverError> {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .ignore(true)
+        .parents(true)
+        .follow_links(false)
+        .filter_entry(|e| {
+            let name = e.file_name();
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && (name == ".git" || name == "node_modules"))
+        })
+        .build();
+    for entry in walker {
+        let entry = entry.map_err(|e| DiscoverError::Walk {
+            path: root.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        let name = entry.file_name().to_string_lossy();
+        if !is_compose_file_name(&name) {
+            continue;
+        }
+        let path = entry.path();
+        if ft.is_symlink() {
+            let Ok(target) = path.canonicalize() else {
+                continue;
+            };
+            if !target.starts_with(&canonical_root) || !target.is_file() {
+                continue;
+            }
+        } else if !ft.is_file() {
+            continue;
+        }
+        found.push(Found {
+            path: path.to_path_buf(),
+            root: root.to_path_buf(),
+            production: !is_development(path),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_names() {
+        for ok in [
+            "compose.yaml",
+            "compose.yml",
+            "docker-compose.yaml",
+            "docker-compose.yml",
+            "docker-compose.prod.yml",
+            "compose.dev.yaml",
+            "docker-compose-production.yml",
+            "compose.ci.yaml",
+            "Docker-Compose.YML",
+        ] {
+            assert!(is_compose_file_name(ok), "{ok}");
+        }
+        for no in [
+            "compose.json",
+            "docker-compose.yml.bak",
+            "my-compose.yml",
+            "composer.yml",
+            "compose..yml",
+            "docker-compose.",
+            "Dockerfile",
+        ] {
+            assert!(!is_compose_file_name(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn development_names() {
+        for dev in [
+            "docker-compose.override.yml",
+            "compose.dev.yaml",
+            "docker-compose-development.yml",
+            "compose.local.yml",
+            "docker-compose.test.yml",
+            "compose.ci.yaml",
+        ] {
+            assert!(is_development_name(dev), "{dev}");
+        }
+        for prod in [
+            "docker-compose.yml",
+            "docker-compose.prod.yml",
+            "compose.production.yaml",
+            "docker-compose.device.yml",
+            "compose.cicd.yml",
+            "docker-compose.latest.yml",
+        ] {
+            assert!(!is_development_name(prod), "{prod}");
+        }
+    }
+}

@@ -1,0 +1,247 @@
+use super::{Context, Rule, RuleMeta, ServiceRef, declare_rule};
+use crate::compose::{Volume, VolumeKind};
+use crate::diagnostic::{Diagnostic, Label};
+use crate::dockerfile::facts::{StartPath, start_paths};
+use crate::paths::is_within_posix;
+use crate::source::Span;
+
+declare_rule! {
+    /// ## What it does
+    /// In a production compose file, reports a bind mount whose container path
+    /// is the same as, or a parent of, a path that the service's image fills
+    /// with build output: files copied from another stage (`COPY --from`),
+    /// what build steps leave in the working directory (`node_modules/`,
+    /// `target/`, `vendor/`, `.venv/`, ...), downloads, and the executable or
+    /// script that `ENTRYPOINT`/`CMD` start.
+    ///
+    /// ## Why is this bad?
+    /// A bind mount replaces the container directory with the host directory.
+    /// Everything the image put there is hidden at run time, so the container
+    /// starts without its compiled binary or its dependencies and dies with
+    /// errors such as `exec: "./backend": stat ./backend: no such file or
+    /// directory`. The image works with `docker run`; only the compose file
+    /// breaks it, and no single-file linter can see it because the proof is
+    /// split between the compose file and the Dockerfile.
+    ///
+    /// An anonymous or named volume at exactly the hidden path (the
+    /// `- /app/node_modules` trick) keeps that path from the image, and berth
+    /// does not report it.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # docker-compose.yml
+    /// services:
+    ///   rust-backend:
+    ///     build: ./backend
+    ///     volumes:
+    ///       - ./backend:/app
+    /// ```
+    /// ```dockerfile
+    /// # backend/Dockerfile (final stage)
+    /// FROM debian:bookworm-slim
+    /// WORKDIR /app
+    /// COPY --from=builder /app/target/release/backend /app/backend
+    /// CMD ["/app/backend"]
+    /// ```
+    ///
+    /// ## How to fix
+    /// Production runs what the image contains: remove the mount from the
+    /// production file. For live reload during development, move the mount to
+    /// a development overlay (`docker-compose.override.yml`,
+    /// `compose.dev.yaml`) or use Compose Watch (`develop.watch`). If the
+    /// container really needs host files, mount a narrower path that the image
+    /// does not fill, such as `./backend/config:/app/config:ro`.
+    pub struct MountShadowsBuildOutput {
+        code: "B101",
+        name: "mount-shadows-build-output",
+        level: Error,
+        summary: "A production bind mount hides files the image built, such as the binary the container starts.",
+        tags: ["correctness", "mounts", "cross-file"],
+    }
+}
+
+/// What a bind mount hides of the image.
+pub(crate) struct Shadow {
+    /// Hidden paths with the label of the instruction that filled each.
+    pub hidden: Vec<(String, Label)>,
+    /// Start paths the mount hides.
+    pub start: Vec<StartPath>,
+}
+
+/// Paths the container's start command needs, with the line that asks for each:
+/// compose `entrypoint`/`command` override the image's `ENTRYPOINT`/`CMD`
+/// (an `entrypoint` in compose also drops the image's `CMD`).
+fn service_start_paths(svc: &ServiceRef<'_>, workdir: &str) -> Vec<StartPath> {
+    let Some(image) = svc.image else {
+        return Vec::new();
+    };
+    let s = svc.service;
+    let entry: Option<(Vec<String>, bool, Span)> = match &s.entrypoint {
+        Some(e) => Some((e.value.clone(), false, e.span)),
+        None => image
+            .entrypoint
+            .as_ref()
+            .map(|e| (e.argv.clone(), e.shell, e.span)),
+    };
+    let cmd: Option<(Vec<String>, bool, Span)> = match (&s.command, &s.entrypoint) {
+        (Some(c), _) => Some((c.value.clone(), false, c.span)),
+        (None, Some(_)) => None,
+        (None, None) => image
+            .cmd
+            .as_ref()
+            .map(|c| (c.argv.clone(), c.shell, c.span)),
+    };
+    match (entry, cmd) {
+        (Some((e, true, span)), _) => start_paths(&e, true, workdir, span),
+        (Some((e, false, espan)), Some((c, false, cspan))) => {
+            let own: Vec<StartPath> = start_paths(&e, false, workdir, espan);
+            let mut all = e.clone();
+            all.extend(c);
+            let mut out = own.clone();
+            for p in start_paths(&all, false, workdir, cspan) {
+                if !own.iter().any(|o| o.path == p.path) {
+                    out.push(p);
+                }
+            }
+            out
+        }
+        (Some((e, false, span)), _) => start_paths(&e, false, workdir, span),
+        (None, Some((c, shell, span))) => start_paths(&c, shell, workdir, span),
+        (None, None) => Vec::new(),
+    }
+}
+
+/// What `mount` hides of the service's image, if anything.
+pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
+    let image = svc.image?;
+    let target = mount.target.as_str();
+    let reexposed = |path: &str| {
+        svc.service.volumes.iter().any(|v| {
+            matches!(v.kind, VolumeKind::Volume | VolumeKind::Anonymous)
+                && v.target != target
+                && is_within_posix(&v.target, target)
+                && is_within_posix(path, &v.target)
+        })
+    };
+    let mut hidden: Vec<(String, Label)> = Vec::new();
+    for f in &image.filled {
+        if is_within_posix(&f.path, target) && !reexposed(&f.path) {
+            hidden.push((
+                f.path.clone(),
+                Label::new(f.span, format!("puts {} in the image ({})", f.path, f.how)),
+            ));
+        }
+    }
+    let workdir = svc
+        .service
+        .working_dir
+        .as_ref()
+        .map_or(image.workdir.as_str(), |w| w.value.as_str());
+    let mut start = Vec::new();
+    for sp in service_start_paths(svc, workdir) {
+        if !is_within_posix(&sp.path, target) || reexposed(&sp.path) {
+            continue;
+        }
+        let from_output = hidden.iter().any(|(p, _)| is_within_posix(&sp.path, p));
+        if from_output {
+            start.push(sp);
+            continue;
+        }
+        // Built by a step whose outputs berth cannot name, in a directory the mount hides.
+        let builder = image
+            .unknown_builds
+            .iter()
+            .find(|b| is_within_posix(&sp.path, &b.path) && is_within_posix(&b.path, target));
+        if let Some(b) = builder {
+            hidden.push((
+                sp.path.clone(),
+                Label::new(b.span, format!("builds in {} ({})", b.path, b.how)),
+            ));
+            start.push(sp);
+        }
+    }
+    if hidden.is_empty() {
+        return None;
+    }
+    Some(Shadow { hidden, start })
+}
+
+fn list(paths: &[&str]) -> String {
+    let quoted: Vec<String> = paths.iter().take(3).map(|p| format!("`{p}`")).collect();
+    let mut s = quoted.join(", ");
+    if paths.len() > 3 {
+        s.push_str(&format!(" and {} more", paths.len() - 3));
+    }
+    s
+}
+
+impl Rule for MountShadowsBuildOutput {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        for svc in cx.services() {
+            if !svc.file.production || svc.service.build.is_none() {
+                continue;
+            }
+            for mount in svc
+                .service
+                .volumes
+                .iter()
+                .filter(|v| v.kind == VolumeKind::Bind)
+            {
+                let Some(sh) = shadow(&svc, mount) else {
+                    continue;
+                };
+                let mut paths: Vec<&str> = sh.hidden.iter().map(|(p, _)| p.as_str()).collect();
+                paths.sort_unstable();
+                paths.dedup();
+                let mut message = format!(
+                    "bind mount `{}` hides {} that the image of service `{}` puts there",
+                    mount.written,
+                    list(&paths),
+                    svc.service.name.value
+                );
+                if let Some(sp) = sh.start.first() {
+                    message.push_str(&format!(
+                        "; the container starts `{}` and will fail with \"no such file or directory\"",
+                        sp.path
+                    ));
+                }
+                let mut related: Vec<Label> = Vec::new();
+                for (_, label) in &sh.hidden {
+                    if !related.iter().any(|r| r.span == label.span) {
+                        related.push(label.clone());
+                    }
+                }
+                for sp in &sh.start {
+                    if !related.iter().any(|r| r.span == sp.span) {
+                        related.push(Label::new(
+                            sp.span,
+                            format!("starts {}, which the mount hides", sp.path),
+                        ));
+                    }
+                }
+                let host = mount.source.as_deref().unwrap_or("the host directory");
+                out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        Label::new(
+                            mount.span,
+                            format!("replaces {} with {host} from the host", mount.target),
+                        ),
+                        message,
+                    )
+                    .with_related(related)
+                    .with_help(
+                        "remove this mount from the production file: the image already contains the build output. \
+                         For live reload, move it to a development overlay (docker-compose.override.yml) or use Compose Watch (develop.watch); \
+                         or mount a narrower path that the image does not fill",
+                    )
+                    .with_key(format!("{}|{}", svc.service.name.value, mount.target)),
+                );
+            }
+        }
+    }
+}

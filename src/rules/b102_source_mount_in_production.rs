@@ -1,0 +1,93 @@
+use super::b101_mount_shadows_build_output::shadow;
+use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::compose::{BuildContext, VolumeKind};
+use crate::diagnostic::{Diagnostic, Label};
+
+declare_rule! {
+    /// ## What it does
+    /// In a production compose file, reports a service with `build:` that
+    /// bind-mounts its own build context, or a directory inside it, when the
+    /// mount hides nothing the image built (otherwise `B101` reports it).
+    /// Mounts of single files (configuration) are not reported.
+    ///
+    /// ## Why is this bad?
+    /// The container runs whatever is on the host, not what the image was built
+    /// from: the image that passed CI is not what runs, a `git pull` on the
+    /// server changes production, and the service breaks as soon as the image
+    /// and the host checkout disagree. It is a development set-up that leaked
+    /// into the production file.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # docker-compose.yml
+    /// services:
+    ///   api:
+    ///     build: ./api
+    ///     command: python app.py
+    ///     volumes:
+    ///       - ./api:/srv/api
+    /// ```
+    ///
+    /// ## How to fix
+    /// Remove the mount from the production file and let the image carry the
+    /// code. Keep live editing in a development overlay
+    /// (`docker-compose.override.yml`, `compose.dev.yaml`) or use Compose
+    /// Watch (`develop.watch`).
+    pub struct SourceMountInProduction {
+        code: "B102",
+        name: "source-mount-in-production",
+        level: Warning,
+        summary: "A production service bind-mounts its own build context over the image.",
+        tags: ["correctness", "mounts"],
+    }
+}
+
+impl Rule for SourceMountInProduction {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        for svc in cx.services() {
+            if !svc.file.production {
+                continue;
+            }
+            let Some(build) = &svc.service.build else {
+                continue;
+            };
+            let BuildContext::Local(context) = &build.context else {
+                continue;
+            };
+            for mount in svc
+                .service
+                .volumes
+                .iter()
+                .filter(|v| v.kind == VolumeKind::Bind)
+            {
+                let Some(host) = &mount.host_path else {
+                    continue;
+                };
+                if !host.starts_with(context) || mount.host_is_file || shadow(&svc, mount).is_some()
+                {
+                    continue;
+                }
+                let source = mount.source.as_deref().unwrap_or("");
+                out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        Label::new(mount.span, format!("mounts {source} over {}", mount.target)),
+                        format!(
+                            "production service `{}` bind-mounts `{source}`, part of its own build context, at `{}`: the container runs the host's files instead of the image's",
+                            svc.service.name.value, mount.target
+                        ),
+                    )
+                    .with_help(
+                        "remove the mount from the production file and let the image carry the code; \
+                         keep live editing in a development overlay (docker-compose.override.yml) or use Compose Watch (develop.watch)",
+                    )
+                    .with_key(format!("{}|{}", svc.service.name.value, mount.target)),
+                );
+            }
+        }
+    }
+}

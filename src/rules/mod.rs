@@ -1,0 +1,200 @@
+//! Rules: the registry, the [`Rule`] trait and the [`Context`] every rule reads.
+//!
+//! A rule is a pure function of the context: it reads no file, touches no
+//! network and prints nothing. Each rule lives in its own file, and its doc
+//! comment, with the fixed headings *What it does*, *Why is this bad?*,
+//! *Example* and *How to fix*, is its documentation everywhere (`berth
+//! explain`, SARIF help, docs/rules).
+
+mod b001_invalid_compose_file;
+mod b002_unreadable_dockerfile;
+mod b101_mount_shadows_build_output;
+mod b102_source_mount_in_production;
+
+use std::collections::BTreeMap;
+
+use crate::compose::{ComposeFile, LoadProblem, Service};
+use crate::diagnostic::{Diagnostic, Level};
+use crate::dockerfile::ImageFacts;
+use crate::source::SourceMap;
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable id, e.g. `B101`.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `mount-shadows-build-output`.
+    pub name: &'static str,
+    pub level: Level,
+    /// One sentence: what the rule reports.
+    pub summary: &'static str,
+    pub tags: &'static [&'static str],
+    /// CVSS-like score for security rules (SARIF `security-severity`).
+    pub security_severity: Option<&'static str>,
+    /// The rule's doc comment, raw.
+    pub raw_docs: &'static str,
+}
+
+impl RuleMeta {
+    /// The documentation as Markdown (doc-comment indentation removed).
+    pub fn docs(&self) -> String {
+        let mut out = String::new();
+        for line in self.raw_docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_string() + "\n"
+    }
+
+    /// The docs page path, relative to the repository root.
+    pub fn docs_path(&self) -> String {
+        format!("docs/rules/{}-{}.md", self.code, self.name)
+    }
+
+    /// Where the rule's documentation is published.
+    pub fn help_uri(&self) -> String {
+        format!("{}/blob/main/{}", crate::REPOSITORY, self.docs_path())
+    }
+}
+
+/// Declares a rule's unit struct and its [`RuleMeta`], taking the doc comment as the docs.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            code: $code:literal,
+            name: $rname:literal,
+            level: $level:ident,
+            summary: $summary:literal,
+            tags: [$($tag:literal),* $(,)?]
+            $(, security_severity: $sev:literal)?
+            $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                code: $code,
+                name: $rname,
+                level: $crate::diagnostic::Level::$level,
+                summary: $summary,
+                tags: &[$($tag),*],
+                security_severity: declare_rule!(@sev $($sev)?),
+                raw_docs: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+    (@sev) => { None };
+    (@sev $sev:literal) => { Some($sev) };
+}
+pub(crate) use declare_rule;
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>);
+}
+
+/// Every rule, in id order.
+pub fn registry() -> &'static [&'static dyn Rule] {
+    &[
+        &b001_invalid_compose_file::InvalidComposeFile,
+        &b002_unreadable_dockerfile::UnreadableDockerfile,
+        &b101_mount_shadows_build_output::MountShadowsBuildOutput,
+        &b102_source_mount_in_production::SourceMountInProduction,
+    ]
+}
+
+/// Look a rule up by id (`B101`, case-insensitive) or name.
+pub fn find(id_or_name: &str) -> Option<&'static dyn Rule> {
+    registry()
+        .iter()
+        .copied()
+        .find(|r| r.meta().code.eq_ignore_ascii_case(id_or_name) || r.meta().name == id_or_name)
+}
+
+/// Everything the rules read: the sources, the loaded compose files, the image
+/// facts joined to each service, and the input problems found while loading.
+pub struct Context<'a> {
+    pub sources: &'a SourceMap,
+    pub files: &'a [ComposeFile],
+    /// Image facts by (file index, service index).
+    pub images: &'a BTreeMap<(usize, usize), ImageFacts>,
+    /// Compose files that could not be read or understood.
+    pub invalid: &'a [LoadProblem],
+    /// Dockerfiles that could not be found, read or parsed.
+    pub unreadable: &'a [LoadProblem],
+}
+
+/// A service together with its file and, when its Dockerfile was read, its image facts.
+pub struct ServiceRef<'a> {
+    pub file: &'a ComposeFile,
+    pub service: &'a Service,
+    pub image: Option<&'a ImageFacts>,
+}
+
+impl<'a> Context<'a> {
+    pub fn services(&self) -> impl Iterator<Item = ServiceRef<'a>> + '_ {
+        self.files.iter().enumerate().flat_map(move |(fi, file)| {
+            file.services
+                .iter()
+                .enumerate()
+                .map(move |(si, service)| ServiceRef {
+                    file,
+                    service,
+                    image: self.images.get(&(fi, si)),
+                })
+        })
+    }
+}
+
+/// Run every rule.
+pub fn run_all(cx: &Context<'_>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in registry() {
+        rule.check(cx, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_unique_names_kebab_docs_complete() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in registry() {
+            let m = r.meta();
+            assert!(seen.insert(m.code), "duplicate id {}", m.code);
+            assert!(
+                m.code.len() == 4 && m.code.starts_with('B'),
+                "bad id {}",
+                m.code
+            );
+            assert!(
+                m.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                    && !m.name.starts_with('-')
+                    && !m.name.ends_with('-'),
+                "name not kebab-case: {}",
+                m.name
+            );
+            let docs = m.docs();
+            for heading in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## How to fix",
+            ] {
+                assert!(docs.contains(heading), "{} lacks {heading}", m.code);
+            }
+        }
+        let codes: Vec<_> = registry().iter().map(|r| r.meta().code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        assert_eq!(codes, sorted, "registry must be in id order");
+    }
+}
