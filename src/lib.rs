@@ -12,4 +12,6 @@ pub mod source;
 /// Where berth's source and rule documentation live.
 pub const REPOSITORY: &str = "https://github.com/berth-lint/berth";
 pub mod check;
+pub mod cli;
 pub mod discover;
+pub mod report;

@@ -1,1 +1,89 @@
-fn main() {}
+//! The `berth` binary: parse the command line, call the library, map the
+//! result to an exit code (0 clean, 1 findings at the fail level, 2 berth could
+//! not do its job).
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+
+use berth::check::{CheckOptions, check};
+use berth::cli::{CheckArgs, Cli, Command};
+use berth::compose::Env;
+use berth::report::{self, Format};
+use berth::rules;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("berth: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => run_check(args),
+        Command::Rules => {
+            print!("{}", rules::docs::rules_table_text());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { rule } => match rules::find(&rule) {
+            Some(r) => {
+                print!("{}", rules::docs::explain(r.meta()));
+                Ok(ExitCode::SUCCESS)
+            }
+            None => bail!("{}", rules::docs::unknown_rule_message(&rule)),
+        },
+    }
+}
+
+fn color_wanted(args: &CheckArgs) -> bool {
+    args.format == Format::Text
+        && args.output.is_none()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let paths = if args.paths.is_empty() {
+        vec![cwd.clone()]
+    } else {
+        args.paths.clone()
+    };
+    let outcome = check(&CheckOptions {
+        paths,
+        cwd,
+        env: Env::from_process(),
+    })?;
+    let rendered = report::render(args.format, &outcome, color_wanted(&args));
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`berth check | head`) is not an error of berth's.
+            if let Err(e) = out
+                .write_all(rendered.as_bytes())
+                .and_then(|()| out.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e).context("cannot write to standard output");
+            }
+        }
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| outcome.diagnostics.iter().any(|d| d.level >= t));
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -6,6 +6,8 @@
 //! *Example* and *How to fix*, is its documentation everywhere (`berth
 //! explain`, SARIF help, docs/rules).
 
+pub mod docs;
+
 mod b001_invalid_compose_file;
 mod b002_unreadable_dockerfile;
 mod b101_mount_shadows_build_output;

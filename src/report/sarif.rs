@@ -1,0 +1,168 @@
+//! SARIF 2.1.0 for GitHub code scanning: one run, every enabled rule in
+//! `tool.driver.rules`, related locations for the evidence, and partial
+//! fingerprints that survive unrelated edits.
+
+use std::collections::BTreeMap;
+
+use serde_sarif::sarif;
+
+use super::range;
+use crate::check::Outcome;
+use crate::diagnostic::{Label, Level};
+use crate::rules::{RuleMeta, registry};
+use crate::source::SourceMap;
+
+/// A `$schema` value GitHub accepts.
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub const SRCROOT: &str = "%SRCROOT%";
+
+fn level(l: Level) -> &'static str {
+    l.as_str()
+}
+
+fn message(text: impl Into<String>) -> sarif::Message {
+    sarif::Message::builder().text(text.into()).build()
+}
+
+/// The first paragraph under "What it does", as plain text.
+fn full_description(docs: &str) -> String {
+    docs.split("## What it does")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").find(|p| !p.trim().is_empty()))
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn rule(meta: &RuleMeta) -> sarif::ReportingDescriptor {
+    let docs = meta.docs();
+    let mut extra = BTreeMap::new();
+    if let Some(sev) = meta.security_severity {
+        extra.insert("security-severity".to_string(), serde_json::json!(sev));
+    }
+    extra.insert("precision".to_string(), serde_json::json!("high"));
+    let properties = sarif::PropertyBag::builder()
+        .tags(meta.tags.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+        .additional_properties(extra)
+        .build();
+    sarif::ReportingDescriptor::builder()
+        .id(meta.code)
+        .name(meta.name)
+        .short_description(
+            sarif::MultiformatMessageString::builder()
+                .text(meta.summary)
+                .build(),
+        )
+        .full_description(
+            sarif::MultiformatMessageString::builder()
+                .text(full_description(&docs))
+                .build(),
+        )
+        .help(
+            sarif::MultiformatMessageString::builder()
+                .text(docs.clone())
+                .markdown(docs)
+                .build(),
+        )
+        .help_uri(meta.help_uri())
+        .default_configuration(
+            sarif::ReportingConfiguration::builder()
+                .level(serde_json::json!(level(meta.level)))
+                .build(),
+        )
+        .properties(properties)
+        .build()
+}
+
+fn physical(sources: &SourceMap, l: &Label) -> sarif::PhysicalLocation {
+    let (start, end) = range(sources, l.span);
+    sarif::PhysicalLocation::builder()
+        .artifact_location(
+            sarif::ArtifactLocation::builder()
+                .uri(sources.display(l.span.file))
+                .uri_base_id(SRCROOT)
+                .build(),
+        )
+        .region(
+            sarif::Region::builder()
+                .start_line(start.line as i64)
+                .start_column(start.column as i64)
+                .end_line(end.line as i64)
+                .end_column(end.column as i64)
+                .build(),
+        )
+        .build()
+}
+
+pub fn render(outcome: &Outcome) -> String {
+    let rules: Vec<&RuleMeta> = registry().iter().map(|r| r.meta()).collect();
+    let results: Vec<sarif::Result> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let index = rules
+                .iter()
+                .position(|r| r.code == d.rule.code)
+                .unwrap_or(0);
+            let location = sarif::Location::builder()
+                .physical_location(physical(&outcome.sources, &d.primary))
+                .build();
+            let related: Vec<sarif::Location> = d
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    sarif::Location::builder()
+                        .id(i as i64 + 1)
+                        .physical_location(physical(&outcome.sources, l))
+                        .message(message(l.message.clone()))
+                        .build()
+                })
+                .collect();
+            let mut fingerprints = BTreeMap::new();
+            fingerprints.insert("primaryLocationLineHash".to_string(), d.line_hash.clone());
+            fingerprints.insert("berth/v1".to_string(), d.fingerprint.clone());
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str(&format!("\nHelp: {help}"));
+            }
+            let builder = sarif::Result::builder()
+                .rule_id(d.rule.code)
+                .rule_index(index as i64)
+                .level(match d.level {
+                    Level::Error => sarif::ResultLevel::Error,
+                    Level::Warning => sarif::ResultLevel::Warning,
+                    Level::Note => sarif::ResultLevel::Note,
+                })
+                .message(message(text))
+                .locations(vec![location])
+                .partial_fingerprints(fingerprints);
+            if related.is_empty() {
+                builder.build()
+            } else {
+                let mut r = builder.build();
+                r.related_locations = Some(related);
+                r
+            }
+        })
+        .collect();
+    let driver = sarif::ToolComponent::builder()
+        .name("berth")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(crate::REPOSITORY)
+        .rules(rules.iter().map(|r| rule(r)).collect::<Vec<_>>())
+        .build();
+    let run = sarif::Run::builder()
+        .tool(sarif::Tool::builder().driver(driver).build())
+        .results(results)
+        .column_kind(serde_json::json!("unicodeCodePoints"))
+        .build();
+    let log = sarif::Sarif::builder()
+        .schema(SCHEMA)
+        .version(serde_json::json!("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
+    s.push('\n');
+    s
+}
