@@ -241,7 +241,10 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
     diagnostic::finish(&sources, &mut diagnostics);
     Ok(Outcome {
         compose_files: files.len(),
-        dockerfiles: unique.len(),
+        dockerfiles: dockerfiles
+            .values()
+            .filter(|d| !matches!(d, DockerfileLoad::Unreadable(_)))
+            .count(),
         sources,
         diagnostics,
     })

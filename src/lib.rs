@@ -10,7 +10,7 @@ pub mod shell;
 pub mod source;
 
 /// Where berth's source and rule documentation live.
-pub const REPOSITORY: &str = "https://github.com/berth-lint/berth";
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 pub mod check;
 pub mod cli;
 pub mod discover;

@@ -12,7 +12,10 @@ pub fn parse(file: FileId, text: &str) -> Result<Dockerfile, LoadProblem> {
         let offset = offset_of(text, e.line(), e.column());
         LoadProblem {
             span: Span::new(file, offset, offset),
-            message: format!("cannot parse Dockerfile: {e}"),
+            message: format!(
+                "cannot parse Dockerfile: {}",
+                without_position(&e.to_string())
+            ),
         }
     })?;
     let mut out = Dockerfile {
@@ -43,6 +46,11 @@ pub fn parse(file: FileId, text: &str) -> Result<Dockerfile, LoadProblem> {
         }
     }
     Ok(out)
+}
+
+/// The parser's message without its trailing "at line L column C" (the location says it).
+fn without_position(m: &str) -> &str {
+    m.find(" at line ").map_or(m, |i| &m[..i])
 }
 
 fn offset_of(text: &str, line: usize, column: usize) -> usize {

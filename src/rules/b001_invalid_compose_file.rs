@@ -41,7 +41,7 @@ impl Rule for InvalidComposeFile {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for p in cx.invalid {
             out.push(
-                Diagnostic::new(&Self::META, Label::new(p.span, "here"), p.message.clone())
+                Diagnostic::new(&Self::META, Label::new(p.span, ""), p.message.clone())
                     .with_key(p.message.clone()),
             );
         }

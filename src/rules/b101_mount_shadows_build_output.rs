@@ -49,8 +49,9 @@ declare_rule! {
     /// production file. For live reload during development, move the mount to
     /// a development overlay (`docker-compose.override.yml`,
     /// `compose.dev.yaml`) or use Compose Watch (`develop.watch`). If the
-    /// container really needs host files, mount a narrower path that the image
-    /// does not fill, such as `./backend/config:/app/config:ro`.
+    /// container really needs host files (configuration), mount only those,
+    /// read-only, from outside the build context and at a path the image does
+    /// not fill, such as `./config:/app/config:ro`.
     pub struct MountShadowsBuildOutput {
         code: "B101",
         name: "mount-shadows-build-output",
@@ -237,7 +238,7 @@ impl Rule for MountShadowsBuildOutput {
                     .with_help(
                         "remove this mount from the production file: the image already contains the build output. \
                          For live reload, move it to a development overlay (docker-compose.override.yml) or use Compose Watch (develop.watch); \
-                         or mount a narrower path that the image does not fill",
+                         or mount only the host files the container needs (configuration), read-only, at a path the image does not fill",
                     )
                     .with_key(format!("{}|{}", svc.service.name.value, mount.target)),
                 );

@@ -167,7 +167,7 @@ impl SourceMap {
 /// Why a file's bytes could not be used as text.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ReadError {
-    #[error("cannot read file: {0}")]
+    #[error("{0}")]
     Io(String),
     #[error("file is {size} bytes, over the {limit}-byte limit")]
     TooLarge { size: u64, limit: u64 },
@@ -198,11 +198,17 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// Memory use is bounded by [`MAX_FILE_BYTES`] whatever the file's size.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| ReadError::Io(e.kind().to_string()))?;
+    let file = std::fs::File::open(path).map_err(|e| {
+        ReadError::Io(match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => e.to_string(),
+        })
+    })?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| ReadError::Io(e.kind().to_string()))?;
+        .map_err(|e| ReadError::Io(e.to_string()))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
         return Err(ReadError::TooLarge {

@@ -115,13 +115,26 @@ fn to_error(e: &serde_saphyr::Error, text: &str) -> YamlError {
     let offset = e.location().and_then(|loc| location_offset(&loc, text));
     // The first line of the rendered message, without serde-saphyr's own snippet.
     let rendered = e.without_snippet().to_string();
-    let message = rendered
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .trim()
-        .to_string();
-    YamlError { message, offset }
+    let first = rendered.lines().next().unwrap_or("invalid YAML").trim();
+    YamlError {
+        message: clean_message(first),
+        offset,
+    }
+}
+
+/// Drop what the location already says and advice meant for library users.
+fn clean_message(m: &str) -> String {
+    let mut m = m;
+    if let Some(i) = m.find(", set DuplicateKeyPolicy") {
+        m = &m[..i];
+    }
+    if let Some(i) = m.find(" at line ") {
+        m = &m[..i];
+    }
+    if m.contains("budget breached") {
+        return "the document is too large once aliases are expanded (alias bomb?)".to_string();
+    }
+    m.to_string()
 }
 
 fn location_offset(loc: &serde_saphyr::Location, text: &str) -> Option<usize> {
@@ -287,9 +300,15 @@ fn pending(s: serde_saphyr::Spanned<Value>) -> Node {
         .byte_len()
         .and_then(|l| usize::try_from(l).ok())
         .unwrap_or(0);
+    // A collection's own location covers only its first token: extend it to its last child.
+    let children_end = match &s.value {
+        Value::Seq(items) => items.iter().map(|n| n.end).max(),
+        Value::Map(entries) => entries.iter().map(|(_, v)| v.end).max(),
+        _ => None,
+    };
     Node {
         start,
-        end: start + len,
+        end: (start + len).max(children_end.unwrap_or(0)),
         value: s.value,
     }
 }

@@ -1,0 +1,182 @@
+//! Exit codes and the small subcommands.
+
+use crate::support::{Berth, fixtures, repo};
+
+fn seed() -> std::path::PathBuf {
+    fixtures().join("B101-mount-shadows-build-output/seed-incident")
+}
+
+#[test]
+fn exit_0_when_clean() {
+    let out = Berth::new()
+        .args(["check"])
+        .current_dir(fixtures().join("ok/data-volumes"))
+        .run();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        "No problems found in 1 compose file and 0 Dockerfiles.\n"
+    );
+}
+
+#[test]
+fn exit_1_on_error_findings() {
+    let out = Berth::new().args(["check", "."]).current_dir(seed()).run();
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("error[B101]"));
+}
+
+#[test]
+fn fail_on_moves_the_threshold() {
+    let warn_case = fixtures().join("B102-source-mount-in-production/python-source");
+    let default = Berth::new().args(["check"]).current_dir(&warn_case).run();
+    assert_eq!(default.code, 0, "warnings do not fail by default");
+    let strict = Berth::new()
+        .args(["check", "--fail-on", "warning"])
+        .current_dir(&warn_case)
+        .run();
+    assert_eq!(strict.code, 1);
+    let never = Berth::new()
+        .args(["check", "--fail-on", "never"])
+        .current_dir(seed())
+        .run();
+    assert_eq!(never.code, 0);
+}
+
+#[test]
+fn exit_2_when_berth_cannot_do_its_job() {
+    let missing = Berth::new()
+        .args(["check", "no/such/dir"])
+        .current_dir(fixtures())
+        .run();
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing
+            .stderr
+            .contains("no/such/dir: no such file or directory")
+    );
+
+    let bad_format = Berth::new().args(["check", "--format", "xml"]).run();
+    assert_eq!(bad_format.code, 2);
+
+    let unwritable = Berth::new()
+        .args(["check", ".", "--output", "/nonexistent-dir/out.sarif"])
+        .current_dir(seed())
+        .run();
+    assert_eq!(unwritable.code, 2);
+    assert!(
+        unwritable
+            .stderr
+            .contains("cannot write /nonexistent-dir/out.sarif")
+    );
+
+    let unknown = Berth::new().args(["explain", "B10l"]).run();
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("did you mean `B101`"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn output_file_gets_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let out = Berth::new()
+        .args(["check", ".", "--format", "json", "--output"])
+        .arg_path(&path)
+        .current_dir(seed())
+        .run();
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["findings"][0]["rule"], "B101");
+    assert_eq!(
+        report["findings"][0]["location"]["path"],
+        "docker-compose.yml"
+    );
+    assert_eq!(report["findings"][0]["location"]["start"]["line"], 10);
+    assert_eq!(
+        report["findings"][0]["related"][0]["path"],
+        "backend/Dockerfile"
+    );
+    assert_eq!(report["findings"][0]["related"][0]["start"]["line"], 15);
+    assert_eq!(report["findings"][0]["related"][1]["start"]["line"], 19);
+}
+
+#[test]
+fn github_format_escapes_and_points_at_the_line() {
+    let out = Berth::new()
+        .args(["check", ".", "--format", "github"])
+        .current_dir(seed())
+        .run();
+    assert_eq!(out.code, 1);
+    let first = out.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with(
+            "::error file=docker-compose.yml,line=10,col=9,endLine=10,endColumn=23,title=B101 mount-shadows-build-output::bind mount `./backend:/app` hides"
+        ),
+        "{first}"
+    );
+    assert!(first.contains("%0A  backend/Dockerfile:15: puts /app/backend in the image"));
+}
+
+#[test]
+fn rules_and_explain() {
+    let rules = Berth::new().args(["rules"]).run();
+    assert_eq!(rules.code, 0);
+    assert!(rules.stdout.contains("B101  mount-shadows-build-output"));
+    let explain = Berth::new()
+        .args(["explain", "mount-shadows-build-output"])
+        .run();
+    assert_eq!(explain.code, 0);
+    assert!(
+        explain
+            .stdout
+            .starts_with("B101 mount-shadows-build-output (default level: error)")
+    );
+    assert!(explain.stdout.contains("## How to fix"));
+}
+
+#[test]
+fn paths_are_relative_to_the_working_directory() {
+    let out = Berth::new()
+        .args([
+            "check",
+            "tests/fixtures/B101-mount-shadows-build-output/seed-incident",
+        ])
+        .current_dir(repo())
+        .run();
+    assert!(out.stdout.contains(
+        "--> tests/fixtures/B101-mount-shadows-build-output/seed-incident/docker-compose.yml:10:9"
+    ));
+}
+
+#[test]
+fn process_environment_wins_over_dot_env() {
+    let case = fixtures().join("B101-mount-shadows-build-output/interpolated");
+    // .env says SRC=./site; the environment points the mount elsewhere.
+    let out = Berth::new()
+        .env("SRC", "./elsewhere")
+        .args(["check", "--format", "json"])
+        .current_dir(&case)
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    // ./elsewhere has no Dockerfile: B002 for the build; without image facts
+    // B101 cannot apply, and B102 reports the source mount.
+    let rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["B002", "B102"]);
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("elsewhere/Dockerfile: no such file")
+    );
+}

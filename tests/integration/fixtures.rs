@@ -1,0 +1,59 @@
+//! Every fixture case: its findings belong to its rule, and its text output is
+//! snapshotted; the `ok/` corpus stays silent.
+
+use crate::support::{Berth, cases, fixtures, rule_ids};
+
+fn check_json(dir: &std::path::Path) -> Vec<String> {
+    let out = Berth::new()
+        .current_dir(dir)
+        .args(["check", ".", "--format", "json"])
+        .run();
+    assert!(out.code == 0 || out.code == 1, "{out:?}");
+    rule_ids(&out.stdout)
+}
+
+#[test]
+fn rule_fixtures_report_their_rule_and_match_snapshots() {
+    let mut seen = 0;
+    for rule_dir in cases(&fixtures()) {
+        let name = rule_dir.file_name().unwrap().to_string_lossy().to_string();
+        if name == "ok" {
+            continue;
+        }
+        let code = name.split('-').next().unwrap().to_string();
+        for case in cases(&rule_dir) {
+            let case_name = case.file_name().unwrap().to_string_lossy().to_string();
+            let ids = check_json(&case);
+            assert!(!ids.is_empty(), "{name}/{case_name}: no finding");
+            assert!(
+                ids.iter().all(|i| *i == code),
+                "{name}/{case_name}: findings of other rules: {ids:?}"
+            );
+            let text = Berth::new().current_dir(&case).args(["check", "."]).run();
+            assert!(!text.stdout.contains('\u{1b}'), "no colour when piped");
+            insta::assert_snapshot!(format!("{code}__{case_name}"), text.stdout);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 20, "only {seen} rule fixture cases");
+}
+
+#[test]
+fn ok_corpus_is_silent() {
+    let ok = fixtures().join("ok");
+    let all = cases(&ok);
+    assert!(all.len() >= 8);
+    for case in all {
+        let ids = check_json(&case);
+        assert!(ids.is_empty(), "{}: {ids:?}", case.display());
+    }
+}
+
+#[test]
+fn every_rule_has_a_fixture_folder() {
+    for r in berth::rules::registry() {
+        let m = r.meta();
+        let dir = fixtures().join(format!("{}-{}", m.code, m.name));
+        assert!(dir.is_dir(), "missing fixture folder {}", dir.display());
+    }
+}

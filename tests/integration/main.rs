@@ -1,0 +1,9 @@
+//! berth's one integration-test binary: every test drives the real CLI.
+
+mod cli;
+mod docs;
+mod examples;
+mod fixtures;
+mod malformed;
+mod sarif;
+mod support;
