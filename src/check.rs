@@ -2,7 +2,7 @@
 //! parallel, each Dockerfile parsed once), join services to image facts, run
 //! the rules, and sort and fingerprint the findings.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::compose::{self, BuildContext, ComposeFile, Env, LoadProblem};
 use crate::diagnostic::{self, Diagnostic};
 use crate::discover::{self, Found};
-use crate::dockerfile::{self, Dockerfile, facts::FactsError};
+use crate::dockerfile::{self, Dockerfile, ImageFacts, facts::FactsError};
 use crate::paths::{normalize_host, slash};
 use crate::rules::{self, Context};
 use crate::source::{FileId, ReadError, SourceFile, SourceMap, Span, read_text};
@@ -49,8 +49,82 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
     }
 }
 
+/// A service's image facts, or the problem that prevents them (none when the
+/// Dockerfile was deliberately not read).
+fn join_image(
+    svc: &compose::Service,
+    path: &Path,
+    load: Option<&DockerfileLoad>,
+    cwd: &Path,
+) -> Result<ImageFacts, Option<LoadProblem>> {
+    let Some(build) = &svc.build else {
+        return Err(None);
+    };
+    match load {
+        Some(DockerfileLoad::Parsed(df)) => {
+            let target = build.target.as_ref().map(|t| t.value.as_str());
+            dockerfile::image_facts(df, target, &build.args).map_err(|e| {
+                Some(match e {
+                    FactsError::TargetNotFound(t) => LoadProblem {
+                        span: build.target.as_ref().map_or(build.span, |t| t.span),
+                        message: format!(
+                            "service `{}`: build target `{t}` is not a stage of {}",
+                            svc.name.value,
+                            display_path(path, cwd)
+                        ),
+                    },
+                    FactsError::NoStage => LoadProblem {
+                        span: build.span,
+                        message: format!(
+                            "service `{}`: {} has no FROM instruction",
+                            svc.name.value,
+                            display_path(path, cwd)
+                        ),
+                    },
+                })
+            })
+        }
+        Some(DockerfileLoad::Unreadable(e)) => Err(Some(LoadProblem {
+            span: build.dockerfile.as_ref().map_or(build.span, |d| d.span),
+            message: format!(
+                "service `{}`: cannot read Dockerfile {}: {e}",
+                svc.name.value,
+                display_path(path, cwd)
+            ),
+        })),
+        _ => Err(None),
+    }
+}
+
+/// Does `path` (lexically under `base`, itself inside the scan root) pass
+/// through a symlink that resolves outside the scan root? Only the components below
+/// `base` are looked at: one `lstat` each, and a `canonicalize` only where a
+/// symlink is found.
+fn escapes(path: &Path, base: &Path, root: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(base) else {
+        return true;
+    };
+    let mut cur = base.to_path_buf();
+    for comp in rel.components() {
+        cur.push(comp);
+        match std::fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+                return !cur
+                    .canonicalize()
+                    .is_ok_and(|real| real.starts_with(real_root));
+            }
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
 enum DockerfileLoad {
     Parsed(Dockerfile),
+    /// Resolves outside the scan root: not read, not reported.
+    Outside,
     Invalid(LoadProblem),
     Unreadable(String),
 }
@@ -97,17 +171,6 @@ fn load_compose(idx: usize, found: &Found, cwd: &Path, env: &Env) -> LoadedCompo
     }
 }
 
-/// Is `path` inside `root`, also after resolving symlinks?
-fn inside(path: &Path, root: &Path) -> bool {
-    if !path.starts_with(root) {
-        return false;
-    }
-    match (path.canonicalize(), root.canonicalize()) {
-        (Ok(p), Ok(r)) => p.starts_with(r),
-        _ => true,
-    }
-}
-
 pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
     let found = discover::discover(&opts.paths, &opts.cwd)?;
     let loaded: Vec<LoadedCompose> = found
@@ -126,25 +189,36 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
     }
 
     // Which Dockerfile each service builds from; each distinct file is read once.
+    // Lexically outside the scan root: not read (checked again after symlinks, below).
     let mut wanted: BTreeMap<(usize, usize), PathBuf> = BTreeMap::new();
+    // For each Dockerfile, the directory below which symlinks must be checked:
+    // the compose file's directory was reached without following symlinks.
+    let mut safe_bases: HashMap<PathBuf, (PathBuf, PathBuf)> = HashMap::new();
     for (fi, file) in files.iter().enumerate() {
-        let root = &found.get(fi).map_or_else(PathBuf::new, |f| f.root.clone());
+        let Some(root) = found.get(fi).map(|f| f.root.as_path()) else {
+            continue;
+        };
         for (si, svc) in file.services.iter().enumerate() {
             let Some(build) = &svc.build else { continue };
             let BuildContext::Local(ctx) = &build.context else {
                 continue;
             };
-            if build.inline || !inside(ctx, root) {
-                continue;
-            }
             let name = build
                 .dockerfile
                 .as_ref()
                 .map_or("Dockerfile", |d| d.value.as_str());
             let path = normalize_host(&ctx.join(name));
-            if inside(&path, root) {
-                wanted.insert((fi, si), path);
+            if build.inline || !ctx.starts_with(root) || !path.starts_with(root) {
+                continue;
             }
+            let compose_dir = file.path.parent().unwrap_or(root);
+            let base = if path.starts_with(compose_dir) && compose_dir.starts_with(root) {
+                compose_dir
+            } else {
+                root
+            };
+            safe_bases.insert(path.clone(), (base.to_path_buf(), root.to_path_buf()));
+            wanted.insert((fi, si), path);
         }
     }
     let unique: Vec<PathBuf> = wanted
@@ -160,6 +234,16 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         .map(|(i, path)| {
             let id = FileId(u32::try_from(base + i).unwrap_or(u32::MAX));
             let display = display_path(path, &opts.cwd);
+            // A symlink that leads out of the scan root is not followed.
+            if safe_bases
+                .get(path)
+                .is_some_and(|(base, root)| escapes(path, base, root))
+            {
+                return (
+                    SourceFile::new(path.clone(), display, String::new()),
+                    DockerfileLoad::Outside,
+                );
+            }
             match read_text(path) {
                 Ok(text) => {
                     let df = match dockerfile::parse(id, &text) {
@@ -175,7 +259,7 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
             }
         })
         .collect();
-    let mut dockerfiles: BTreeMap<PathBuf, DockerfileLoad> = BTreeMap::new();
+    let mut dockerfiles: HashMap<PathBuf, DockerfileLoad> = HashMap::with_capacity(unique.len());
     let mut unreadable = Vec::new();
     for (source, df) in parsed {
         let path = source.path.clone();
@@ -187,46 +271,25 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         dockerfiles.insert(path, df);
     }
 
+    let joined: Vec<(usize, usize, Result<ImageFacts, Option<LoadProblem>>)> = wanted
+        .par_iter()
+        .map(|(&(fi, si), path)| {
+            let svc = files.get(fi).and_then(|f| f.services.get(si));
+            let result = match svc {
+                Some(svc) => join_image(svc, path, dockerfiles.get(path), &opts.cwd),
+                None => Err(None),
+            };
+            (fi, si, result)
+        })
+        .collect();
     let mut images = BTreeMap::new();
-    for ((fi, si), path) in &wanted {
-        let Some(svc) = files.get(*fi).and_then(|f| f.services.get(*si)) else {
-            continue;
-        };
-        let Some(build) = &svc.build else { continue };
-        match dockerfiles.get(path) {
-            Some(DockerfileLoad::Parsed(df)) => {
-                let target = build.target.as_ref().map(|t| t.value.as_str());
-                match dockerfile::image_facts(df, target, &build.args) {
-                    Ok(f) => {
-                        images.insert((*fi, *si), f);
-                    }
-                    Err(FactsError::TargetNotFound(t)) => unreadable.push(LoadProblem {
-                        span: build.target.as_ref().map_or(build.span, |t| t.span),
-                        message: format!(
-                            "service `{}`: build target `{t}` is not a stage of {}",
-                            svc.name.value,
-                            display_path(path, &opts.cwd)
-                        ),
-                    }),
-                    Err(FactsError::NoStage) => unreadable.push(LoadProblem {
-                        span: build.span,
-                        message: format!(
-                            "service `{}`: {} has no FROM instruction",
-                            svc.name.value,
-                            display_path(path, &opts.cwd)
-                        ),
-                    }),
-                }
+    for (fi, si, result) in joined {
+        match result {
+            Ok(facts) => {
+                images.insert((fi, si), facts);
             }
-            Some(DockerfileLoad::Unreadable(e)) => unreadable.push(LoadProblem {
-                span: build.dockerfile.as_ref().map_or(build.span, |d| d.span),
-                message: format!(
-                    "service `{}`: cannot read Dockerfile {}: {e}",
-                    svc.name.value,
-                    display_path(path, &opts.cwd)
-                ),
-            }),
-            _ => {}
+            Err(Some(problem)) => unreadable.push(problem),
+            Err(None) => {}
         }
     }
 
@@ -243,7 +306,7 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         compose_files: files.len(),
         dockerfiles: dockerfiles
             .values()
-            .filter(|d| !matches!(d, DockerfileLoad::Unreadable(_)))
+            .filter(|d| matches!(d, DockerfileLoad::Parsed(_) | DockerfileLoad::Invalid(_)))
             .count(),
         sources,
         diagnostics,

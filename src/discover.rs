@@ -2,6 +2,7 @@
 //! from development ones by their names.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// A compose file to check.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -108,37 +109,54 @@ fn walk(root: &Path, found: &mut Vec<Found>) -> Result<(), DiscoverError> {
             !(e.file_type().is_some_and(|t| t.is_dir())
                 && (name == ".git" || name == "node_modules"))
         })
-        .build();
-    for entry in walker {
-        let entry = entry.map_err(|e| DiscoverError::Walk {
-            path: root.display().to_string(),
-            message: e.to_string(),
-        })?;
-        let Some(ft) = entry.file_type() else {
-            continue;
-        };
-        let name = entry.file_name().to_string_lossy();
-        if !is_compose_file_name(&name) {
-            continue;
-        }
-        let path = entry.path();
-        if ft.is_symlink() {
-            let Ok(target) = path.canonicalize() else {
-                continue;
+        .build_parallel();
+    let results: Mutex<Vec<Result<Found, DiscoverError>>> = Mutex::new(Vec::new());
+    walker.run(|| {
+        let results = &results;
+        let canonical_root = &canonical_root;
+        Box::new(move |entry| {
+            let item = match entry {
+                Ok(entry) => visit(&entry, root, canonical_root).map(Ok),
+                Err(e) => Some(Err(DiscoverError::Walk {
+                    path: root.display().to_string(),
+                    message: e.to_string(),
+                })),
             };
-            if !target.starts_with(&canonical_root) || !target.is_file() {
-                continue;
+            if let Some(item) = item
+                && let Ok(mut r) = results.lock()
+            {
+                r.push(item);
             }
-        } else if !ft.is_file() {
-            continue;
-        }
-        found.push(Found {
-            path: path.to_path_buf(),
-            root: root.to_path_buf(),
-            production: !is_development(path),
-        });
+            ignore::WalkState::Continue
+        })
+    });
+    let results = results.into_inner().unwrap_or_default();
+    for r in results {
+        found.push(r?);
     }
     Ok(())
+}
+
+/// A walked entry that is a compose file to check.
+fn visit(entry: &ignore::DirEntry, root: &Path, canonical_root: &Path) -> Option<Found> {
+    let ft = entry.file_type()?;
+    if !is_compose_file_name(&entry.file_name().to_string_lossy()) {
+        return None;
+    }
+    let path = entry.path();
+    if ft.is_symlink() {
+        let target = path.canonicalize().ok()?;
+        if !target.starts_with(canonical_root) || !target.is_file() {
+            return None;
+        }
+    } else if !ft.is_file() {
+        return None;
+    }
+    Some(Found {
+        path: path.to_path_buf(),
+        root: root.to_path_buf(),
+        production: !is_development(path),
+    })
 }
 
 #[cfg(test)]
