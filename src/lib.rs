@@ -15,3 +15,6 @@ pub mod check;
 pub mod cli;
 pub mod discover;
 pub mod report;
+
+#[cfg(test)]
+mod robustness_tests;

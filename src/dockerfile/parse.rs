@@ -179,8 +179,12 @@ fn env_pairs(s: &str) -> Vec<(String, String)> {
     let words = crate::shell::split_words(s);
     match words.first() {
         Some(first) if !first.contains('=') => {
-            let value = s.trim_start()[first.len()..].trim().to_string();
-            vec![(first.clone(), value)]
+            // The value is everything after the first run of whitespace, as written.
+            let rest = s.trim_start();
+            let value = rest
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, v)| v.trim());
+            vec![(first.clone(), value.to_string())]
         }
         _ => words
             .into_iter()

@@ -180,3 +180,44 @@ fn process_environment_wins_over_dot_env() {
             .contains("elsewhere/Dockerfile: no such file")
     );
 }
+
+/// Runs berth under a pseudo-terminal (util-linux `script`), so that colour
+/// decisions see a terminal. Skips when `script` is not installed.
+fn on_a_terminal(extra_env: &[(&str, &str)]) -> Option<String> {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` is not installed");
+        return None;
+    }
+    let bin = env!("CARGO_BIN_EXE_berth");
+    let mut cmd = std::process::Command::new("script");
+    cmd.env_clear()
+        .env("HOME", "/nonexistent-berth-home")
+        .env("PATH", "/usr/bin:/bin")
+        .env("TERM", "xterm")
+        .current_dir(seed())
+        .args(["-qec", &format!("{bin} check ."), "/dev/null"]);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn colour_only_on_a_terminal_and_never_with_no_color() {
+    let Some(tty) = on_a_terminal(&[]) else {
+        return;
+    };
+    assert!(tty.contains("\u{1b}["), "colour on a terminal: {tty}");
+    let Some(no_color) = on_a_terminal(&[("NO_COLOR", "1")]) else {
+        return;
+    };
+    assert!(no_color.contains("error[B101]"));
+    assert!(!no_color.contains("\u{1b}["), "NO_COLOR: {no_color}");
+    let piped = Berth::new().args(["check", "."]).current_dir(seed()).run();
+    assert!(!piped.stdout.contains('\u{1b}'));
+}
