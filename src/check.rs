@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::compose::{self, BuildContext, ComposeFile, Env, LoadProblem};
 use crate::diagnostic::{self, Diagnostic};
 use crate::discover::{self, Found};
+use crate::dockerfile::ignore::DockerIgnore;
 use crate::dockerfile::{self, Dockerfile, ImageFacts, facts::FactsError};
 use crate::paths::{normalize_host, slash};
 use crate::rules::{self, Context};
@@ -293,7 +294,22 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         }
     }
 
+    // `.dockerignore` of each local context whose Dockerfile is read, loaded once.
+    let contexts: BTreeSet<PathBuf> = wanted
+        .keys()
+        .filter_map(|(fi, si)| files.get(*fi)?.services.get(*si)?.build.as_ref())
+        .filter_map(|b| match &b.context {
+            BuildContext::Local(dir) => Some(dir.clone()),
+            BuildContext::Remote(_) => None,
+        })
+        .collect();
+    let dockerignores: BTreeMap<PathBuf, DockerIgnore> = contexts
+        .into_par_iter()
+        .filter_map(|dir| DockerIgnore::load(&dir).map(|d| (dir, d)))
+        .collect();
+
     let cx = Context {
+        dockerignores: &dockerignores,
         sources: &sources,
         files: &files,
         images: &images,

@@ -34,6 +34,8 @@ pub struct ImageFacts {
     pub filled: Vec<Filled>,
     /// Directories where a build step with outputs berth cannot name ran.
     pub unknown_builds: Vec<Filled>,
+    /// Where plain `COPY`/`ADD` put files from the build context (the source tree).
+    pub context_copies: Vec<Filled>,
     pub entrypoint: Option<StartCommand>,
     pub cmd: Option<StartCommand>,
 }
@@ -155,15 +157,10 @@ fn apply(
             for src in sources {
                 let src = expand(src, vars);
                 let remote = *add && is_url(&src);
-                let how = match (from, remote) {
-                    (Some(f), _) => format!("COPY --from={f}"),
-                    (None, true) => format!("ADD {src}"),
-                    (None, false) => continue,
-                };
                 let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or("");
                 let exact = into_dir
                     && !src.ends_with('/')
-                    && !name.is_empty()
+                    && !matches!(name, "" | "." | "..")
                     && !name.contains(['*', '?', '['])
                     && !remote;
                 let path = if exact {
@@ -171,7 +168,13 @@ fn apply(
                 } else {
                     dest_path.clone()
                 };
-                facts.filled.push(Filled {
+                let keyword = if *add { "ADD" } else { "COPY" };
+                let (list, how) = match (from, remote) {
+                    (Some(f), _) => (&mut facts.filled, format!("COPY --from={f}")),
+                    (None, true) => (&mut facts.filled, format!("ADD {src}")),
+                    (None, false) => (&mut facts.context_copies, format!("{keyword} {src}")),
+                };
+                list.push(Filled {
                     path,
                     how,
                     span: *span,
@@ -378,6 +381,9 @@ mod tests {
             None,
             &[],
         );
+        assert_eq!(f.context_copies.len(), 1);
+        assert_eq!(f.context_copies[0].path, "/app");
+        assert_eq!(f.context_copies[0].how, "COPY .");
         assert_eq!(
             paths(&f),
             vec![

@@ -3,6 +3,7 @@
 //! what it starts).
 
 pub mod facts;
+pub mod ignore;
 pub mod model;
 pub mod parse;
 pub mod run;

@@ -2,13 +2,17 @@ use super::b101_mount_shadows_build_output::shadow;
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::compose::{BuildContext, VolumeKind};
 use crate::diagnostic::{Diagnostic, Label};
+use crate::paths::is_within_posix;
 
 declare_rule! {
     /// ## What it does
     /// In a production compose file, reports a service with `build:` that
-    /// bind-mounts its own build context, or a directory inside it, when the
-    /// mount hides nothing the image built (otherwise `B101` reports it).
-    /// Mounts of single files (configuration) are not reported.
+    /// bind-mounts its own build context, or a directory inside it, over the
+    /// place where the image copied that source (`COPY . /app`), when the mount
+    /// hides nothing the image built (otherwise `B101` reports it). Mounts of
+    /// single files (configuration) and of directories that `.dockerignore`
+    /// keeps out of the image (data, logs, uploads) are not reported. When the
+    /// Dockerfile cannot be read, only a mount of the whole context is.
     ///
     /// ## Why is this bad?
     /// The container runs whatever is on the host, not what the image was built
@@ -67,8 +71,35 @@ impl Rule for SourceMountInProduction {
                 let Some(host) = &mount.host_path else {
                     continue;
                 };
-                if !host.starts_with(context) || mount.host_is_file || shadow(&svc, mount).is_some()
+                if !host.starts_with(context)
+                    || !mount.host_is_dir
+                    || svc.dockerignore.is_some_and(|d| d.excludes(host, true))
+                    || shadow(&svc, mount).is_some()
                 {
+                    continue;
+                }
+                // With the image known: the mount must cover files the image copied from the
+                // context. Without it: only a mount of the whole context is clearly source.
+                let related: Vec<Label> = match svc.image {
+                    Some(image) => image
+                        .context_copies
+                        .iter()
+                        .filter(|c| {
+                            is_within_posix(&c.path, &mount.target)
+                                || is_within_posix(&mount.target, &c.path)
+                        })
+                        .fold(Vec::new(), |mut labels: Vec<Label>, c| {
+                            if !labels.iter().any(|l| l.span == c.span) {
+                                labels.push(Label::new(
+                                    c.span,
+                                    format!("copies the build context to {} ({})", c.path, c.how),
+                                ));
+                            }
+                            labels
+                        }),
+                    None => Vec::new(),
+                };
+                if related.is_empty() && (svc.image.is_some() || host != context) {
                     continue;
                 }
                 let source = mount.source.as_deref().unwrap_or("");
@@ -81,6 +112,7 @@ impl Rule for SourceMountInProduction {
                             svc.service.name.value, mount.target
                         ),
                     )
+                    .with_related(related)
                     .with_help(
                         "remove the mount from the production file and let the image carry the code; \
                          keep live editing in a development overlay (docker-compose.override.yml) or use Compose Watch (develop.watch)",

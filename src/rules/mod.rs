@@ -14,10 +14,12 @@ mod b101_mount_shadows_build_output;
 mod b102_source_mount_in_production;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
-use crate::compose::{ComposeFile, LoadProblem, Service};
+use crate::compose::{BuildContext, ComposeFile, LoadProblem, Service};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::dockerfile::ImageFacts;
+use crate::dockerfile::ignore::DockerIgnore;
 use crate::source::SourceMap;
 
 /// A rule's identity and documentation.
@@ -127,6 +129,8 @@ pub struct Context<'a> {
     pub invalid: &'a [LoadProblem],
     /// Dockerfiles that could not be found, read or parsed.
     pub unreadable: &'a [LoadProblem],
+    /// `.dockerignore` of each local build context that has one.
+    pub dockerignores: &'a BTreeMap<PathBuf, DockerIgnore>,
 }
 
 /// A service together with its file and, when its Dockerfile was read, its image facts.
@@ -134,6 +138,8 @@ pub struct ServiceRef<'a> {
     pub file: &'a ComposeFile,
     pub service: &'a Service,
     pub image: Option<&'a ImageFacts>,
+    /// The build context's `.dockerignore`, if any.
+    pub dockerignore: Option<&'a DockerIgnore>,
 }
 
 impl<'a> Context<'a> {
@@ -146,6 +152,10 @@ impl<'a> Context<'a> {
                     file,
                     service,
                     image: self.images.get(&(fi, si)),
+                    dockerignore: match service.build.as_ref().map(|b| &b.context) {
+                        Some(BuildContext::Local(dir)) => self.dockerignores.get(dir),
+                        _ => None,
+                    },
                 })
         })
     }
