@@ -41,8 +41,11 @@ fn rule_fixtures_report_their_rule_and_match_snapshots() {
 #[test]
 fn ok_corpus_is_silent() {
     let ok = fixtures().join("ok");
-    let all = cases(&ok);
+    let mut all = cases(&ok);
     assert!(all.len() >= 8);
+    // The seed's fixed files and its development split are bundled examples.
+    all.push(crate::support::repo().join("examples/seed-fixed"));
+    all.push(crate::support::repo().join("examples/seed-dev-split"));
     for case in all {
         let ids = check_json(&case);
         assert!(ids.is_empty(), "{}: {ids:?}", case.display());
