@@ -27,6 +27,13 @@ pub struct Service {
     pub entrypoint: Option<Spanned<Vec<String>>>,
 }
 
+impl Service {
+    /// The service's bind mounts, in the order written.
+    pub fn bind_mounts(&self) -> impl Iterator<Item = &Volume> {
+        self.volumes.iter().filter(|v| v.kind == VolumeKind::Bind)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Build {
     /// The `build:` value as written (string or mapping).

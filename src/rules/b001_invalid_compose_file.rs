@@ -1,5 +1,5 @@
-use super::{Context, Rule, RuleMeta, declare_rule};
-use crate::diagnostic::{Diagnostic, Label};
+use super::{Context, Rule, RuleMeta, declare_rule, report_problems};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it does
@@ -39,11 +39,6 @@ impl Rule for InvalidComposeFile {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for p in cx.invalid {
-            out.push(
-                Diagnostic::new(&Self::META, Label::new(p.span, ""), p.message.clone())
-                    .with_key(p.message.clone()),
-            );
-        }
+        report_problems(&Self::META, cx.invalid, out);
     }
 }

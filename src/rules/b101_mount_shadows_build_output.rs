@@ -186,12 +186,7 @@ impl Rule for MountShadowsBuildOutput {
             if !svc.file.production || svc.service.build.is_none() {
                 continue;
             }
-            for mount in svc
-                .service
-                .volumes
-                .iter()
-                .filter(|v| v.kind == VolumeKind::Bind)
-            {
+            for mount in svc.service.bind_mounts() {
                 let Some(sh) = shadow(&svc, mount) else {
                     continue;
                 };

@@ -1,6 +1,6 @@
 use super::b101_mount_shadows_build_output::shadow;
 use super::{Context, Rule, RuleMeta, declare_rule};
-use crate::compose::{BuildContext, VolumeKind};
+use crate::compose::BuildContext;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::paths::is_within_posix;
 
@@ -62,12 +62,7 @@ impl Rule for SourceMountInProduction {
             let BuildContext::Local(context) = &build.context else {
                 continue;
             };
-            for mount in svc
-                .service
-                .volumes
-                .iter()
-                .filter(|v| v.kind == VolumeKind::Bind)
-            {
+            for mount in svc.service.bind_mounts() {
                 let Some(host) = &mount.host_path else {
                     continue;
                 };

@@ -161,6 +161,20 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Input problems recorded while loading, one finding each (B001, B002).
+fn report_problems(meta: &'static RuleMeta, problems: &[LoadProblem], out: &mut Vec<Diagnostic>) {
+    for p in problems {
+        out.push(
+            Diagnostic::new(
+                meta,
+                crate::diagnostic::Label::new(p.span, ""),
+                p.message.clone(),
+            )
+            .with_key(p.message.clone()),
+        );
+    }
+}
+
 /// Run every rule.
 pub fn run_all(cx: &Context<'_>) -> Vec<Diagnostic> {
     let mut out = Vec::new();
