@@ -106,6 +106,8 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.duplicate_keys = DuplicateKeyPolicy::Error;
+    // YAML 1.2, as Compose reads it: `y`, `yes`, `on` are strings, not booleans.
+    options.strict_booleans = true;
     let spanned: serde_saphyr::Spanned<Value> =
         serde_saphyr::from_str_with_options(text, options).map_err(|e| to_error(&e, text))?;
     Ok(to_node(spanned, text))
@@ -344,6 +346,19 @@ mod tests {
         assert_eq!(web.get("working_dir").and_then(Node::as_str), Some("/srv"));
         let image = web.get("image").unwrap();
         assert_eq!(text_of(src, image), "app:1");
+    }
+
+    #[test]
+    fn yaml_1_2_booleans() {
+        let doc = parse("command: [y, yes, on, off, no, true]\n").unwrap();
+        let items: Vec<&str> = doc
+            .get("command")
+            .and_then(Node::as_seq)
+            .unwrap()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        assert_eq!(items, vec!["y", "yes", "on", "off", "no", "true"]);
     }
 
     #[test]
