@@ -16,6 +16,7 @@ fn bench(c: &mut Criterion) {
     let stats = corpus::generate(dir.path(), 200);
     let opts = berth::check::CheckOptions {
         paths: vec![PathBuf::from(".")],
+        config: None,
         cwd: dir.path().to_path_buf(),
         env: berth::compose::Env::default(),
     };

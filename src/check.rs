@@ -1,25 +1,29 @@
-//! The check pipeline: discover, load compose files and Dockerfiles (in
-//! parallel, each Dockerfile parsed once), join services to image facts, run
-//! the rules, and sort and fingerprint the findings.
+//! The check pipeline: discover compose files, plan stacks, load them and the
+//! Dockerfiles (in parallel, each file read and parsed once), join services to
+//! image facts, run the rules, and sort, merge and fingerprint the findings.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::compose::{self, BuildContext, ComposeFile, Env, LoadProblem};
+use crate::compose::files::FileTable;
+use crate::compose::{self, BuildContext, Env, LoadProblem, Stack, StackSpec, load_stack};
+use crate::config;
 use crate::diagnostic::{self, Diagnostic};
 use crate::discover::{self, Found};
 use crate::dockerfile::ignore::DockerIgnore;
 use crate::dockerfile::{self, Dockerfile, ImageFacts, facts::FactsError};
 use crate::paths::{normalize_host, slash};
 use crate::rules::{self, Context};
-use crate::source::{FileId, ReadError, SourceFile, SourceMap, Span, read_text};
+use crate::source::{SourceMap, read_text};
 
 /// What to check.
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
     pub paths: Vec<PathBuf>,
+    /// `--config FILE`; default: `berth.yml` or `.berth.yml` at the first path.
+    pub config: Option<PathBuf>,
     /// Directory that reported paths are relative to (the SARIF `%SRCROOT%`).
     pub cwd: PathBuf,
     pub env: Env,
@@ -40,6 +44,8 @@ pub struct Outcome {
 pub enum CheckError {
     #[error(transparent)]
     Discover(#[from] discover::DiscoverError),
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
 }
 
 /// The path shown in reports: relative to `cwd` with forward slashes when inside it.
@@ -130,63 +136,99 @@ enum DockerfileLoad {
     Unreadable(String),
 }
 
-struct LoadedCompose {
-    source: SourceFile,
-    compose: ComposeFile,
-    problems: Vec<LoadProblem>,
-}
-
-fn load_compose(idx: usize, found: &Found, cwd: &Path, env: &Env) -> LoadedCompose {
-    let id = FileId(u32::try_from(idx).unwrap_or(u32::MAX));
-    let display = display_path(&found.path, cwd);
-    match read_text(&found.path) {
-        Ok(text) => {
-            let (compose, problems) = compose::load(id, &found.path, &text, found.production, env);
-            LoadedCompose {
-                source: SourceFile::new(found.path.clone(), display, text),
-                compose,
-                problems,
-            }
-        }
-        Err(e) => {
-            // Invalid UTF-8 keeps its text (bad bytes replaced) so the location shows;
-            // binary and oversized files are not kept.
-            let (text, at) = match &e {
-                ReadError::NotUtf8 { offset, lossy } => (lossy.clone(), *offset),
-                _ => (String::new(), 0),
-            };
-            LoadedCompose {
-                source: SourceFile::new(found.path.clone(), display, text),
-                compose: ComposeFile {
-                    file: id,
-                    path: found.path.clone(),
-                    production: found.production,
-                    services: Vec::new(),
-                },
-                problems: vec![LoadProblem {
-                    span: Span::new(id, at, at),
-                    message: format!("{e}"),
-                }],
-            }
+/// Stacks to load: those berth.yml declares, then the default stacks of each
+/// directory they do not cover; a file named on the command line stands alone.
+fn plan(found: &[Found], config: &config::Loaded, env: &Env, cwd: &Path) -> Vec<StackSpec> {
+    let mut specs = config.stacks();
+    let covered: BTreeSet<PathBuf> = specs
+        .iter()
+        .flat_map(|s| {
+            s.files
+                .iter()
+                .filter_map(|f| f.parent().map(Path::to_path_buf))
+        })
+        .collect();
+    let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    for f in found {
+        let dir = f.path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+        if f.explicit {
+            specs.push(StackSpec {
+                production: !config.classifier.is_development(&f.path),
+                files: vec![f.path.clone()],
+                env_files: Vec::new(),
+                name: None,
+            });
+        } else if !covered.contains(&dir) {
+            by_dir.entry(dir).or_default().push(f.path.clone());
         }
     }
+    for (dir, files) in by_dir {
+        let compose_file = compose_file_setting(&dir, env, cwd);
+        specs.extend(discover::plan_directory(
+            &dir,
+            &files,
+            &config.classifier,
+            compose_file,
+        ));
+    }
+    specs.sort();
+    specs.dedup();
+    specs
+}
+
+/// `COMPOSE_FILE` (and `COMPOSE_PATH_SEPARATOR`) for a directory: from the
+/// environment when it is the working directory, else from its `.env`.
+fn compose_file_setting(dir: &Path, env: &Env, cwd: &Path) -> Option<(String, String)> {
+    let vars = if dir == cwd {
+        compose::project::project_vars(dir, &[], env)
+    } else {
+        compose::project::project_vars(dir, &[], &Env::default())
+    };
+    let list = vars.get("COMPOSE_FILE")?.clone();
+    let sep = vars
+        .get("COMPOSE_PATH_SEPARATOR")
+        .cloned()
+        .unwrap_or_else(|| ":".to_string());
+    Some((list, sep))
 }
 
 pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
     let found = discover::discover(&opts.paths, &opts.cwd)?;
-    let loaded: Vec<LoadedCompose> = found
-        .par_iter()
-        .enumerate()
-        .map(|(i, f)| load_compose(i, f, &opts.cwd, &opts.env))
+    let config = match &opts.config {
+        Some(path) => config::load(path)?,
+        None => {
+            let root = opts
+                .paths
+                .first()
+                .map_or_else(|| opts.cwd.clone(), |p| normalize_host(&opts.cwd.join(p)));
+            match config::find(&root) {
+                Some(path) => config::load(&path)?,
+                None => config::Loaded::default(),
+            }
+        }
+    };
+    let specs = plan(&found, &config, &opts.env, &opts.cwd);
+    let roots: HashMap<&Path, &Path> = found
+        .iter()
+        .map(|f| (f.path.as_path(), f.root.as_path()))
         .collect();
-
-    let mut sources = SourceMap::default();
+    let table = FileTable::new(&opts.cwd);
+    let loaded: Vec<(Stack, Vec<LoadProblem>)> = specs
+        .par_iter()
+        .map(|spec| load_stack(spec, &opts.env, &table))
+        .collect();
     let mut files = Vec::with_capacity(loaded.len());
+    let mut stack_roots = Vec::with_capacity(loaded.len());
     let mut invalid = Vec::new();
-    for l in loaded {
-        sources.add(l.source);
-        files.push(l.compose);
-        invalid.extend(l.problems);
+    for ((stack, problems), spec) in loaded.into_iter().zip(&specs) {
+        let root = spec
+            .files
+            .first()
+            .and_then(|f| roots.get(f.as_path()).copied())
+            .map_or_else(|| config.dir.clone(), Path::to_path_buf);
+        stack_roots.push(root);
+        files.push(stack);
+        invalid.extend(problems);
     }
 
     // Which Dockerfile each service builds from; each distinct file is read once.
@@ -196,7 +238,7 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
     // the compose file's directory was reached without following symlinks.
     let mut safe_bases: HashMap<PathBuf, (PathBuf, PathBuf)> = HashMap::new();
     for (fi, file) in files.iter().enumerate() {
-        let Some(root) = found.get(fi).map(|f| f.root.as_path()) else {
+        let Some(root) = stack_roots.get(fi).map(PathBuf::as_path) else {
             continue;
         };
         for (si, svc) in file.services.iter().enumerate() {
@@ -212,7 +254,7 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
             if build.inline || !ctx.starts_with(root) || !path.starts_with(root) {
                 continue;
             }
-            let compose_dir = file.path.parent().unwrap_or(root);
+            let compose_dir = file.dir.as_path();
             let base = if path.starts_with(compose_dir) && compose_dir.starts_with(root) {
                 compose_dir
             } else {
@@ -228,43 +270,32 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let base = files.len();
-    let parsed: Vec<(SourceFile, DockerfileLoad)> = unique
+    let parsed: Vec<(PathBuf, DockerfileLoad)> = unique
         .par_iter()
-        .enumerate()
-        .map(|(i, path)| {
-            let id = FileId(u32::try_from(base + i).unwrap_or(u32::MAX));
-            let display = display_path(path, &opts.cwd);
+        .map(|path| {
             // A symlink that leads out of the scan root is not followed.
             if safe_bases
                 .get(path)
                 .is_some_and(|(base, root)| escapes(path, base, root))
             {
-                return (
-                    SourceFile::new(path.clone(), display, String::new()),
-                    DockerfileLoad::Outside,
-                );
+                return (path.clone(), DockerfileLoad::Outside);
             }
-            match read_text(path) {
+            let df = match read_text(path) {
                 Ok(text) => {
-                    let df = match dockerfile::parse(id, &text) {
+                    let id = table.add(path, text.clone());
+                    match dockerfile::parse(id, &text) {
                         Ok(df) => DockerfileLoad::Parsed(df),
                         Err(problem) => DockerfileLoad::Invalid(problem),
-                    };
-                    (SourceFile::new(path.clone(), display, text), df)
+                    }
                 }
-                Err(e) => (
-                    SourceFile::new(path.clone(), display, String::new()),
-                    DockerfileLoad::Unreadable(e.to_string()),
-                ),
-            }
+                Err(e) => DockerfileLoad::Unreadable(e.to_string()),
+            };
+            (path.clone(), df)
         })
         .collect();
     let mut dockerfiles: HashMap<PathBuf, DockerfileLoad> = HashMap::with_capacity(unique.len());
     let mut unreadable = Vec::new();
-    for (source, df) in parsed {
-        let path = source.path.clone();
-        sources.add(source);
+    for (path, df) in parsed {
         if let DockerfileLoad::Invalid(problem) = &df {
             // A syntax error points into the Dockerfile itself, once.
             unreadable.push(problem.clone());
@@ -308,10 +339,12 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         .filter_map(|dir| DockerIgnore::load(&dir).map(|d| (dir, d)))
         .collect();
 
+    let compose_files = found.len();
+    let sources = table.into_sources();
     let cx = Context {
         dockerignores: &dockerignores,
         sources: &sources,
-        files: &files,
+        stacks: &files,
         images: &images,
         invalid: &invalid,
         unreadable: &unreadable,
@@ -319,7 +352,7 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
     let mut diagnostics = rules::run_all(&cx);
     diagnostic::finish(&sources, &mut diagnostics);
     Ok(Outcome {
-        compose_files: files.len(),
+        compose_files,
         dockerfiles: dockerfiles
             .values()
             .filter(|d| matches!(d, DockerfileLoad::Parsed(_) | DockerfileLoad::Invalid(_)))

@@ -29,6 +29,31 @@ pub enum Command {
         /// Rule id (`B101`) or name (`mount-shadows-build-output`).
         rule: String,
     },
+    /// Print the merged, interpolated model of compose files, as
+    /// `docker compose config --format json` would, for the fields berth reads.
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// Compose files, merged in order (default: the project in the current
+    /// directory, with `COMPOSE_FILE` or the base file and its override file).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ConfigFormat::Json)]
+    pub format: ConfigFormat,
+    /// Enable a profile (repeatable); services behind other profiles are left out.
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profiles: Vec<String>,
+    /// Read interpolation variables from FILE instead of the project's `.env`.
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigFormat {
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,6 +67,9 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Configuration file (default: `berth.yml` or `.berth.yml` in the first PATH).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this level.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

@@ -11,7 +11,8 @@ pub struct Found {
     pub path: PathBuf,
     /// The scan root it was found under: build contexts outside it are not read.
     pub root: PathBuf,
-    pub production: bool,
+    /// Named on the command line: checked on its own, whatever its name.
+    pub explicit: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,10 +61,125 @@ pub fn is_development_name(name: &str) -> bool {
         .any(|w| DEVELOPMENT_WORDS.contains(&w))
 }
 
-fn is_development(path: &Path) -> bool {
+/// Tells production files from development ones: berth.yml's patterns
+/// (regular expressions on the file name; a production match wins) or, by
+/// default, [`is_development_name`].
+#[derive(Debug, Clone, Default)]
+pub struct Classifier {
+    pub production: Vec<regex::Regex>,
+    pub development: Vec<regex::Regex>,
+}
+
+impl Classifier {
+    pub fn is_development(&self, path: &Path) -> bool {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        if self.production.iter().any(|r| r.is_match(&name)) {
+            return false;
+        }
+        if self.development.is_empty() {
+            is_development_name(&name)
+        } else {
+            self.development.iter().any(|r| r.is_match(&name))
+        }
+    }
+}
+
+/// The base file names, in the order Compose prefers them.
+pub const BASE_NAMES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+fn file_name(path: &Path) -> String {
     path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(is_development_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Default stacks of one directory's compose files (sorted paths):
+/// `COMPOSE_FILE` when set (from the environment for the working directory,
+/// or the directory's `.env`); otherwise the base file alone (production), and
+/// the base file with each other file in the directory, production or
+/// development by the overlay's name. Files without a base stand alone.
+pub fn plan_directory(
+    dir: &Path,
+    files: &[PathBuf],
+    classifier: &Classifier,
+    compose_file: Option<(String, String)>,
+) -> Vec<crate::compose::StackSpec> {
+    use crate::compose::StackSpec;
+    let production_of = |fs: &[PathBuf]| !fs.iter().any(|f| classifier.is_development(f));
+    let mut stacks = Vec::new();
+    let mut rest: Vec<PathBuf> = files.to_vec();
+    if let Some((list, sep)) = compose_file {
+        let listed: Vec<PathBuf> = list
+            .split(sep.as_str())
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| crate::paths::normalize_host(&dir.join(p.trim())))
+            .collect();
+        if !listed.is_empty() {
+            rest.retain(|f| !listed.contains(f));
+            stacks.push(StackSpec {
+                production: production_of(&listed),
+                files: listed,
+                env_files: Vec::new(),
+                name: None,
+            });
+            for f in rest {
+                stacks.push(StackSpec {
+                    production: production_of(std::slice::from_ref(&f)),
+                    files: vec![f],
+                    env_files: Vec::new(),
+                    name: None,
+                });
+            }
+            return stacks;
+        }
+    }
+    let base = BASE_NAMES
+        .iter()
+        .find_map(|b| rest.iter().find(|f| file_name(f) == *b).cloned());
+    match base {
+        Some(base) => {
+            rest.retain(|f| *f != base);
+            stacks.push(StackSpec {
+                files: vec![base.clone()],
+                production: !classifier.is_development(&base),
+                env_files: Vec::new(),
+                name: None,
+            });
+            for overlay in rest {
+                let is_base = BASE_NAMES.contains(&file_name(&overlay).as_str());
+                let files = if is_base {
+                    vec![overlay]
+                } else {
+                    vec![base.clone(), overlay]
+                };
+                stacks.push(StackSpec {
+                    production: production_of(&files),
+                    files,
+                    env_files: Vec::new(),
+                    name: None,
+                });
+            }
+        }
+        None => {
+            for f in rest {
+                stacks.push(StackSpec {
+                    production: !classifier.is_development(&f),
+                    files: vec![f],
+                    env_files: Vec::new(),
+                    name: None,
+                });
+            }
+        }
+    }
+    stacks
 }
 
 /// Find compose files. A file given explicitly is checked whatever its name;
@@ -80,9 +196,9 @@ pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<Vec<Found>, DiscoverErr
         if meta.is_file() {
             let root = abs.parent().map_or_else(|| abs.clone(), Path::to_path_buf);
             found.push(Found {
-                production: !is_development(&abs),
                 path: abs,
                 root,
+                explicit: true,
             });
             continue;
         }
@@ -155,7 +271,7 @@ fn visit(entry: &ignore::DirEntry, root: &Path, canonical_root: &Path) -> Option
     Some(Found {
         path: path.to_path_buf(),
         root: root.to_path_buf(),
-        production: !is_development(path),
+        explicit: false,
     })
 }
 

@@ -2,6 +2,7 @@
 //! services build.
 
 pub mod compose;
+pub mod config;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod paths;

@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use clap::Parser;
 
 use berth::check::{CheckOptions, check};
-use berth::cli::{CheckArgs, Cli, Command};
+use berth::cli::{CheckArgs, Cli, Command, ConfigArgs};
 use berth::compose::Env;
 use berth::report::{self, Format};
 use berth::rules;
@@ -32,6 +32,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", rules::docs::rules_table_text());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Config(args) => run_config(args),
         Command::Explain { rule } => match rules::find(&rule) {
             Some(r) => {
                 print!("{}", rules::docs::explain(r.meta()));
@@ -58,6 +59,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     let outcome = check(&CheckOptions {
         paths,
+        config: args.config.clone(),
         cwd,
         env: Env::from_process(),
     })?;
@@ -86,4 +88,35 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn run_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let env = Env::from_process();
+    let env_files: Vec<_> = args.env_file.iter().map(|f| cwd.join(f)).collect();
+    let files = if args.files.is_empty() {
+        berth::compose::project::default_files(&cwd, &env)
+    } else {
+        args.files.iter().map(|f| cwd.join(f)).collect()
+    };
+    if files.is_empty() {
+        bail!("no compose file in {} (give FILE arguments)", cwd.display());
+    }
+    for f in &files {
+        if !f.is_file() {
+            bail!("{}: no such file", f.display());
+        }
+    }
+    let (json, problems) =
+        berth::compose::canonical::config(&files, &env_files, &args.profiles, &env, &cwd);
+    if !problems.is_empty() {
+        for p in problems {
+            eprintln!("{p}");
+        }
+        return Ok(ExitCode::from(1));
+    }
+    let mut text = serde_json::to_string_pretty(&json).context("cannot render JSON")?;
+    text.push('\n');
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::compose::{self, Env};
+use crate::compose::Env;
+use crate::compose::layer::file_layer;
+use crate::compose::merge::{apply, empty};
 use crate::dockerfile;
 use crate::source::{FileId, bytes_to_text};
 
@@ -108,13 +110,14 @@ fn mutated_fixtures_never_panic() {
             let Ok(text) = bytes_to_text(mutated) else {
                 continue;
             };
-            let _ = compose::load(
-                FileId(0),
-                Path::new("/nonexistent/compose.yaml"),
-                &text,
-                true,
-                &env,
-            );
+            if let Ok(root) = crate::source::yaml::parse(&text) {
+                let vars = env.process.clone();
+                let (layer, _) = file_layer(FileId(0), &root, &vars, Path::new("/nonexistent"));
+                for sl in &layer.services {
+                    let mut svc = empty(sl.name.clone());
+                    apply(&mut svc, sl);
+                }
+            }
             if let Ok(df) = dockerfile::parse(FileId(1), &text) {
                 for stage in &df.stages {
                     let _ = dockerfile::image_facts(&df, stage.name.as_deref(), &[]);

@@ -1,14 +1,20 @@
-//! Compose files: the typed model the rules read, how it is loaded from
-//! YAML, interpolation, the `.env` file and the volume syntax.
+//! Compose files: the typed model the rules read; loading each file into a
+//! layer, merging layers into stacks (overrides, `extends`, `include`),
+//! interpolation, the `.env` file, the volume syntax, and the canonical JSON
+//! that `berth config` prints.
 
+pub mod canonical;
 pub mod env_file;
+pub mod files;
 pub mod interpolate;
-pub mod load;
+pub mod layer;
+pub mod merge;
 pub mod model;
+pub mod project;
 pub mod volumes;
 
-pub use load::{Env, load};
 pub use model::*;
+pub use project::{Env, StackSpec, load_stack};
 
 use crate::source::Span;
 

@@ -5,13 +5,15 @@ use std::path::PathBuf;
 
 use crate::source::{FileId, Span, Spanned};
 
-/// One compose file, loaded and interpolated.
+/// A stack: compose files merged in order, as `docker compose -f A -f B` merges
+/// them, with their includes and extends resolved.
 #[derive(Debug, Clone)]
-pub struct ComposeFile {
-    pub file: FileId,
-    /// Absolute path of the file.
-    pub path: PathBuf,
-    /// Production unless the file name marks it as development (see `discover`).
+pub struct Stack {
+    /// The files in order, for messages: `docker-compose.yml + docker-compose.prod.yml`.
+    pub name: String,
+    pub files: Vec<FileId>,
+    /// The project directory (the first file's directory, unless declared).
+    pub dir: PathBuf,
     pub production: bool,
     pub services: Vec<Service>,
 }
@@ -22,9 +24,12 @@ pub struct Service {
     pub image: Option<Spanned<String>>,
     pub build: Option<Build>,
     pub volumes: Vec<Volume>,
+    /// As written (Compose keeps it so); normalise before comparing paths.
     pub working_dir: Option<Spanned<String>>,
     pub command: Option<Spanned<Vec<String>>>,
     pub entrypoint: Option<Spanned<Vec<String>>>,
+    /// `profiles:`; a service with profiles starts only when one is enabled.
+    pub profiles: Vec<String>,
 }
 
 impl Service {

@@ -2,7 +2,7 @@ use super::{Context, Rule, RuleMeta, ServiceRef, declare_rule};
 use crate::compose::{Volume, VolumeKind};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::dockerfile::facts::{StartPath, start_paths};
-use crate::paths::is_within_posix;
+use crate::paths::{is_within_posix, join_posix};
 use crate::source::Span;
 
 declare_rule! {
@@ -133,13 +133,12 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
             ));
         }
     }
-    let workdir = svc
-        .service
-        .working_dir
-        .as_ref()
-        .map_or(image.workdir.as_str(), |w| w.value.as_str());
+    let workdir = match &svc.service.working_dir {
+        Some(w) => join_posix(&image.workdir, &w.value),
+        None => image.workdir.clone(),
+    };
     let mut start = Vec::new();
-    for sp in service_start_paths(svc, workdir) {
+    for sp in service_start_paths(svc, &workdir) {
         if !is_within_posix(&sp.path, target) || reexposed(&sp.path) {
             continue;
         }
@@ -183,7 +182,7 @@ impl Rule for MountShadowsBuildOutput {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
-            if !svc.file.production || svc.service.build.is_none() {
+            if !svc.stack.production || svc.service.build.is_none() {
                 continue;
             }
             for mount in svc.service.bind_mounts() {

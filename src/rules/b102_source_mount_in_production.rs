@@ -53,7 +53,7 @@ impl Rule for SourceMountInProduction {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
-            if !svc.file.production {
+            if !svc.stack.production {
                 continue;
             }
             let Some(build) = &svc.service.build else {

@@ -76,19 +76,28 @@ fn distance(a: &str, b: &str) -> usize {
     prev.last().copied().unwrap_or(0)
 }
 
+/// The candidate closest to `given` by edit distance, when it is close enough.
+pub fn nearest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let lower = given.to_ascii_lowercase();
+    candidates
+        .iter()
+        .map(|c| (distance(&lower, &c.to_ascii_lowercase()), *c))
+        .min()
+        .filter(|(d, _)| *d <= 3.max(lower.len() / 3))
+        .map(|(_, c)| c)
+}
+
 /// "unknown rule `X`", with the nearest id or name when one is close.
 pub fn unknown_rule_message(given: &str) -> String {
-    let lower = given.to_ascii_lowercase();
-    let best = registry()
+    let names: Vec<&str> = registry()
         .iter()
         .flat_map(|r| [r.meta().code, r.meta().name])
-        .map(|c| (distance(&lower, &c.to_ascii_lowercase()), c))
-        .min();
-    match best {
-        Some((d, c)) if d <= 3.max(lower.len() / 3) => {
+        .collect();
+    match nearest(given, &names) {
+        Some(c) => {
             format!("unknown rule `{given}`; did you mean `{c}`? (`berth rules` lists them)")
         }
-        _ => format!("unknown rule `{given}` (`berth rules` lists them)"),
+        None => format!("unknown rule `{given}` (`berth rules` lists them)"),
     }
 }
 

@@ -16,7 +16,7 @@ mod b102_source_mount_in_production;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::compose::{BuildContext, ComposeFile, LoadProblem, Service};
+use crate::compose::{BuildContext, LoadProblem, Service, Stack};
 use crate::diagnostic::{Diagnostic, Level};
 use crate::dockerfile::ImageFacts;
 use crate::dockerfile::ignore::DockerIgnore;
@@ -122,8 +122,8 @@ pub fn find(id_or_name: &str) -> Option<&'static dyn Rule> {
 /// facts joined to each service, and the input problems found while loading.
 pub struct Context<'a> {
     pub sources: &'a SourceMap,
-    pub files: &'a [ComposeFile],
-    /// Image facts by (file index, service index).
+    pub stacks: &'a [Stack],
+    /// Image facts by (stack index, service index).
     pub images: &'a BTreeMap<(usize, usize), ImageFacts>,
     /// Compose files that could not be read or understood.
     pub invalid: &'a [LoadProblem],
@@ -133,9 +133,9 @@ pub struct Context<'a> {
     pub dockerignores: &'a BTreeMap<PathBuf, DockerIgnore>,
 }
 
-/// A service together with its file and, when its Dockerfile was read, its image facts.
+/// A service together with its stack and, when its Dockerfile was read, its image facts.
 pub struct ServiceRef<'a> {
-    pub file: &'a ComposeFile,
+    pub stack: &'a Stack,
     pub service: &'a Service,
     pub image: Option<&'a ImageFacts>,
     /// The build context's `.dockerignore`, if any.
@@ -144,12 +144,13 @@ pub struct ServiceRef<'a> {
 
 impl<'a> Context<'a> {
     pub fn services(&self) -> impl Iterator<Item = ServiceRef<'a>> + '_ {
-        self.files.iter().enumerate().flat_map(move |(fi, file)| {
-            file.services
+        self.stacks.iter().enumerate().flat_map(move |(fi, stack)| {
+            stack
+                .services
                 .iter()
                 .enumerate()
                 .map(move |(si, service)| ServiceRef {
-                    file,
+                    stack,
                     service,
                     image: self.images.get(&(fi, si)),
                     dockerignore: match service.build.as_ref().map(|b| &b.context) {

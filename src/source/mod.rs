@@ -138,6 +138,10 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    pub fn from_files(files: Vec<SourceFile>) -> Self {
+        SourceMap { files }
+    }
+
     pub fn add(&mut self, file: SourceFile) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(file);

@@ -16,6 +16,16 @@ pub struct Node {
     pub start: usize,
     pub end: usize,
     pub value: Value,
+    /// Compose's merge tags, `!reset` and `!override`.
+    pub tag: Option<Tag>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tag {
+    /// `!reset`: remove the inherited value.
+    Reset,
+    /// `!override`: replace the inherited value instead of merging.
+    Override,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -97,6 +107,7 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             start: 0,
             end: 0,
             value: Value::Null,
+            tag: None,
         });
     }
     let mut budget = serde_saphyr::budget::Budget::default();
@@ -179,14 +190,28 @@ fn to_node(spanned: serde_saphyr::Spanned<Value>, text: &str) -> Node {
         start,
         end,
         value: spanned.value,
+        tag: None,
     };
     keep_number_text(&mut node, text);
     node
 }
 
+/// serde-saphyr drops local tags; the tag is the token just before the node.
+fn tag_before(text: &str, start: usize) -> Option<Tag> {
+    let before = text.get(..start)?.trim_end();
+    if before.ends_with("!reset") {
+        Some(Tag::Reset)
+    } else if before.ends_with("!override") {
+        Some(Tag::Override)
+    } else {
+        None
+    }
+}
+
 /// Numbers and booleans keep the text as written (`3.80` stays `3.80`, not `3.8`).
 /// Recursion is bounded by [`MAX_DEPTH`], which the parser enforced.
 fn keep_number_text(node: &mut Node, text: &str) {
+    node.tag = tag_before(text, node.start);
     match &mut node.value {
         Value::Scalar(s) => {
             if let Some(raw) = text.get(node.start..node.end).map(str::trim)
@@ -312,6 +337,7 @@ fn pending(s: serde_saphyr::Spanned<Value>) -> Node {
         start,
         end: (start + len).max(children_end.unwrap_or(0)),
         value: s.value,
+        tag: None,
     }
 }
 
@@ -334,6 +360,7 @@ mod tests {
             .and_then(Node::as_seq)
             .unwrap();
         assert_eq!(vols[0].as_str(), Some("./backend:/app"));
+        assert_eq!(vols[0].tag, None);
         assert_eq!(text_of(src, &vols[0]), "./backend:/app");
     }
 
@@ -346,6 +373,23 @@ mod tests {
         assert_eq!(web.get("working_dir").and_then(Node::as_str), Some("/srv"));
         let image = web.get("image").unwrap();
         assert_eq!(text_of(src, image), "app:1");
+    }
+
+    #[test]
+    fn merge_tags() {
+        let src = "a: !reset null\nb: !override [x]\nc: !reset\nd: !override\n  - y\ne: [f]\n";
+        let doc = parse(src).unwrap();
+        let tags: Vec<Option<Tag>> = doc.as_map().unwrap().iter().map(|(_, v)| v.tag).collect();
+        assert_eq!(
+            tags,
+            vec![
+                Some(Tag::Reset),
+                Some(Tag::Override),
+                Some(Tag::Reset),
+                Some(Tag::Override),
+                None
+            ]
+        );
     }
 
     #[test]

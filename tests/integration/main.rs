@@ -1,6 +1,7 @@
 //! berth's one integration-test binary: every test drives the real CLI.
 
 mod cli;
+mod conformance;
 mod discovery;
 mod docs;
 mod examples;

@@ -1,128 +1,130 @@
-//! From a YAML tree to the compose model: types checked, values interpolated,
-//! paths resolved. Problems become [`LoadProblem`]s; loading goes on past them
-//! so that one bad service does not hide findings in the others.
+//! One compose file, read on its own: a [`FileLayer`] of service layers with
+//! types checked, values interpolated and relative paths resolved against the
+//! file's base directory. Layers are merged into services by `merge`;
+//! `project` decides the base directory and the variables of each file.
+//! Problems become [`LoadProblem`]s; loading goes on past them so that one bad
+//! service does not hide findings in the others.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::LoadProblem;
-use super::env_file::parse_env_file;
 use super::interpolate::interpolate;
 use super::model::*;
 use super::volumes::{is_host_path, long_kind, mode_is_read_only, short_kind, split_short};
 use crate::paths::{normalize_posix, resolve_host};
-use crate::source::yaml::{self, Node, Value};
+use crate::source::yaml::{Node, Tag, Value};
 use crate::source::{FileId, Span, Spanned};
 
-/// The variables interpolation may use: the process environment (which wins)
-/// and the `.env` file in the compose file's directory.
-#[derive(Debug, Clone, Default)]
-pub struct Env {
-    pub process: BTreeMap<String, String>,
+/// A value a layer sets, removes (`!reset`) or replaces without merging (`!override`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Patch<T> {
+    Set(T),
+    Reset,
+    Override(T),
 }
 
-impl Env {
-    pub fn from_process() -> Self {
-        Env {
-            process: std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
+impl<T> Patch<T> {
+    fn from_tag(tag: Option<Tag>, value: Option<T>) -> Option<Self> {
+        match (tag, value) {
+            (Some(Tag::Reset), _) => Some(Patch::Reset),
+            (Some(Tag::Override), Some(v)) => Some(Patch::Override(v)),
+            (None, Some(v)) => Some(Patch::Set(v)),
+            (_, None) => None,
         }
     }
 }
+
+/// `build:` as one file writes it; missing fields come from earlier layers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildLayer {
+    pub span: Span,
+    /// Where `context` defaults to when no layer sets it.
+    pub base_dir: PathBuf,
+    pub context: Option<BuildContext>,
+    pub dockerfile: Option<Spanned<String>>,
+    pub inline: bool,
+    pub target: Option<Spanned<String>>,
+    pub args: Vec<(String, Option<String>)>,
+}
+
+/// `extends:` of a service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extends {
+    pub service: String,
+    /// Another file, relative to this file's directory.
+    pub file: Option<String>,
+    pub span: Span,
+}
+
+/// A service as one file writes it.
+#[derive(Debug, Clone)]
+pub struct ServiceLayer {
+    pub name: Spanned<String>,
+    pub image: Option<Patch<Spanned<String>>>,
+    pub build: Option<Patch<BuildLayer>>,
+    pub volumes: Option<Patch<Vec<Volume>>>,
+    pub working_dir: Option<Patch<Spanned<String>>>,
+    pub command: Option<Patch<Spanned<Vec<String>>>>,
+    pub entrypoint: Option<Patch<Spanned<Vec<String>>>>,
+    pub profiles: Option<Patch<Vec<String>>>,
+    pub extends: Option<Extends>,
+}
+
+/// `include:` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Include {
+    /// Files of the included project, relative to the including file's directory.
+    pub paths: Vec<String>,
+    pub project_directory: Option<String>,
+    pub env_files: Vec<String>,
+    pub span: Span,
+}
+
+/// What one compose file declares.
+#[derive(Debug, Clone, Default)]
+pub struct FileLayer {
+    pub services: Vec<ServiceLayer>,
+    pub includes: Vec<Include>,
+}
+
+/// Top-level keys of the Compose specification (`x-` extensions are allowed too).
+const TOP_LEVEL: &[&str] = &[
+    "version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models",
+];
 
 struct Loader<'a> {
     file: FileId,
     dir: &'a Path,
-    vars: BTreeMap<String, String>,
+    vars: &'a BTreeMap<String, String>,
     home: Option<PathBuf>,
     problems: Vec<LoadProblem>,
 }
 
-/// Load one compose file's text. `production` comes from discovery.
-pub fn load(
+/// Read a parsed compose file into a layer. `vars` are the interpolation
+/// variables; `base_dir` is what relative paths are resolved against.
+pub fn file_layer(
     file: FileId,
-    path: &Path,
-    text: &str,
-    production: bool,
-    env: &Env,
-) -> (ComposeFile, Vec<LoadProblem>) {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut vars = read_dot_env(dir, env);
-    for (k, v) in &env.process {
-        vars.insert(k.clone(), v.clone());
-    }
+    root: &Node,
+    vars: &BTreeMap<String, String>,
+    base_dir: &Path,
+) -> (FileLayer, Vec<LoadProblem>) {
     let mut loader = Loader {
         file,
-        dir,
-        home: env.process.get("HOME").map(PathBuf::from),
+        dir: base_dir,
+        home: vars.get("HOME").map(PathBuf::from),
         vars,
         problems: Vec::new(),
     };
-    let mut compose = ComposeFile {
-        file,
-        path: path.to_path_buf(),
-        production,
-        services: Vec::new(),
-    };
-    match yaml::parse(text) {
-        Ok(root) => loader.root(&root, &mut compose),
-        Err(e) => {
-            let at = e.offset.unwrap_or(0);
-            loader.problems.push(LoadProblem {
-                span: Span::new(file, at, at),
-                message: format!("invalid YAML: {}", e.message),
-            });
-        }
-    }
-    (compose, loader.problems)
-}
-
-fn read_dot_env(dir: &Path, env: &Env) -> BTreeMap<String, String> {
-    let path = dir.join(".env");
-    match crate::source::read_text(&path) {
-        Ok(text) => parse_env_file(&text, &|name| env.process.get(name).cloned()),
-        Err(_) => BTreeMap::new(),
-    }
+    let layer = loader.root(root);
+    (layer, loader.problems)
 }
 
 impl Loader<'_> {
-    fn span(&self, n: &Node) -> Span {
-        Span::new(self.file, n.start, n.end)
-    }
-
-    fn problem(&mut self, n: &Node, message: String) {
-        let span = self.span(n);
-        self.problems.push(LoadProblem { span, message });
-    }
-
-    /// A scalar, interpolated. Reports a problem and returns None when it is not a scalar
-    /// or interpolation fails.
-    fn string(&mut self, n: &Node, what: &str) -> Option<String> {
-        let Some(raw) = n.as_str() else {
-            if !n.is_null() {
-                self.problem(n, format!("{what} must be a string, found {}", n.kind()));
-            }
-            return None;
-        };
-        let vars = &self.vars;
-        match interpolate(raw, &|name| vars.get(name).cloned()) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.problem(n, format!("{what}: {e}"));
-                None
-            }
-        }
-    }
-
-    fn spanned_string(&mut self, n: &Node, what: &str) -> Option<Spanned<String>> {
-        let span = self.span(n);
-        self.string(n, what).map(|v| Spanned::new(v, span))
-    }
-
-    fn root(&mut self, root: &Node, out: &mut ComposeFile) {
+    fn root(&mut self, root: &Node) -> FileLayer {
+        let mut out = FileLayer::default();
         if root.is_null() {
-            return;
+            return out;
         }
         let Some(entries) = root.as_map() else {
             self.problem(
@@ -132,12 +134,29 @@ impl Loader<'_> {
                     root.kind()
                 ),
             );
-            return;
+            return out;
         };
-        let Some((_, services)) = entries.iter().find(|(k, _)| k.as_str() == Some("services"))
-        else {
-            return;
-        };
+        for (key, value) in entries {
+            let Some(k) = key.as_str() else {
+                self.problem(key, "a top-level key must be a string".into());
+                continue;
+            };
+            match k {
+                "services" => self.services(value, &mut out),
+                "include" => self.includes(value, &mut out),
+                k if TOP_LEVEL.contains(&k) || k.starts_with("x-") => {}
+                k => {
+                    let hint = crate::rules::docs::nearest(k, TOP_LEVEL)
+                        .map(|n| format!("; did you mean `{n}`?"))
+                        .unwrap_or_default();
+                    self.problem(key, format!("unknown top-level key `{k}`{hint}"));
+                }
+            }
+        }
+        out
+    }
+
+    fn services(&mut self, services: &Node, out: &mut FileLayer) {
         if services.is_null() {
             return;
         }
@@ -160,7 +179,59 @@ impl Loader<'_> {
         }
     }
 
-    fn service(&mut self, name: Spanned<String>, body: &Node) -> Option<Service> {
+    fn includes(&mut self, n: &Node, out: &mut FileLayer) {
+        let Some(items) = n.as_seq() else {
+            if !n.is_null() {
+                self.problem(n, format!("`include` must be a list, found {}", n.kind()));
+            }
+            return;
+        };
+        for item in items {
+            let span = self.span(item);
+            let mut inc = Include {
+                paths: Vec::new(),
+                project_directory: None,
+                env_files: Vec::new(),
+                span,
+            };
+            match &item.value {
+                Value::Scalar(_) => inc.paths.extend(self.string(item, "`include`")),
+                Value::Map(_) => {
+                    if let Some(p) = item.get("path") {
+                        inc.paths = self.strings(p, "`include.path`");
+                    }
+                    if let Some(d) = item.get("project_directory") {
+                        inc.project_directory = self.string(d, "`include.project_directory`");
+                    }
+                    if let Some(e) = item.get("env_file") {
+                        inc.env_files = self.strings(e, "`include.env_file`");
+                    }
+                }
+                _ => {
+                    self.problem(
+                        item,
+                        "an `include` entry must be a path or a mapping".into(),
+                    );
+                    continue;
+                }
+            }
+            if inc.paths.is_empty() {
+                self.problem(item, "an `include` entry needs a `path`".into());
+                continue;
+            }
+            out.includes.push(inc);
+        }
+    }
+
+    /// A string or a list of strings.
+    fn strings(&mut self, n: &Node, what: &str) -> Vec<String> {
+        match &n.value {
+            Value::Seq(items) => items.iter().filter_map(|i| self.string(i, what)).collect(),
+            _ => self.string(n, what).into_iter().collect(),
+        }
+    }
+
+    fn service(&mut self, name: Spanned<String>, body: &Node) -> Option<ServiceLayer> {
         let Some(fields) = body.as_map() else {
             if !body.is_null() {
                 self.problem(
@@ -174,31 +245,141 @@ impl Loader<'_> {
             }
             return None;
         };
-        let mut svc = Service {
+        let mut svc = ServiceLayer {
             name,
             image: None,
             build: None,
-            volumes: Vec::new(),
+            volumes: None,
             working_dir: None,
             command: None,
             entrypoint: None,
+            profiles: None,
+            extends: None,
         };
         for (key, value) in fields {
+            let tag = value.tag;
+            let reset = tag == Some(Tag::Reset);
             match key.as_str() {
-                Some("image") => svc.image = self.spanned_string(value, "`image`"),
-                Some("build") => svc.build = self.build(value),
-                Some("volumes") => svc.volumes = self.volumes(value),
-                Some("working_dir") => {
-                    svc.working_dir = self
-                        .spanned_string(value, "`working_dir`")
-                        .map(|s| Spanned::new(normalize_posix(&s.value), s.span));
+                Some("image") => {
+                    let v = if reset {
+                        None
+                    } else {
+                        self.spanned_string(value, "`image`")
+                    };
+                    svc.image = Patch::from_tag(tag, v);
                 }
-                Some("command") => svc.command = self.command(value, "`command`"),
-                Some("entrypoint") => svc.entrypoint = self.command(value, "`entrypoint`"),
+                Some("build") => {
+                    let v = if reset { None } else { self.build(value) };
+                    svc.build = Patch::from_tag(tag, v);
+                }
+                Some("volumes") => {
+                    let v = if reset {
+                        None
+                    } else {
+                        Some(self.volumes(value))
+                    };
+                    svc.volumes = Patch::from_tag(tag, v);
+                }
+                Some("working_dir") => {
+                    let v = if reset {
+                        None
+                    } else {
+                        self.spanned_string(value, "`working_dir`")
+                    };
+                    svc.working_dir = Patch::from_tag(tag, v);
+                }
+                Some("command") => {
+                    let v = if reset {
+                        None
+                    } else {
+                        self.command(value, "`command`")
+                    };
+                    svc.command = Patch::from_tag(tag, v);
+                }
+                Some("entrypoint") => {
+                    let v = if reset {
+                        None
+                    } else {
+                        self.command(value, "`entrypoint`")
+                    };
+                    svc.entrypoint = Patch::from_tag(tag, v);
+                }
+                Some("profiles") => {
+                    let v = if reset {
+                        None
+                    } else {
+                        Some(self.strings(value, "`profiles`"))
+                    };
+                    svc.profiles = Patch::from_tag(tag, v);
+                }
+                Some("extends") => svc.extends = self.extends(value),
                 _ => {}
             }
         }
         Some(svc)
+    }
+
+    fn extends(&mut self, n: &Node) -> Option<Extends> {
+        let span = self.span(n);
+        match &n.value {
+            Value::Scalar(_) => Some(Extends {
+                service: self.string(n, "`extends`")?,
+                file: None,
+                span,
+            }),
+            Value::Map(_) => {
+                let Some(service) = n
+                    .get("service")
+                    .and_then(|s| self.string(s, "`extends.service`"))
+                else {
+                    self.problem(n, "`extends` needs a `service`".into());
+                    return None;
+                };
+                let file = n.get("file").and_then(|f| self.string(f, "`extends.file`"));
+                Some(Extends {
+                    service,
+                    file,
+                    span,
+                })
+            }
+            _ => {
+                self.problem(n, "`extends` must be a service name or a mapping".into());
+                None
+            }
+        }
+    }
+
+    fn span(&self, n: &Node) -> Span {
+        Span::new(self.file, n.start, n.end)
+    }
+
+    fn problem(&mut self, n: &Node, message: String) {
+        let span = self.span(n);
+        self.problems.push(LoadProblem { span, message });
+    }
+
+    /// A scalar, interpolated. Reports a problem and returns None when it is not a scalar
+    /// or interpolation fails.
+    fn string(&mut self, n: &Node, what: &str) -> Option<String> {
+        let Some(raw) = n.as_str() else {
+            if !n.is_null() {
+                self.problem(n, format!("{what} must be a string, found {}", n.kind()));
+            }
+            return None;
+        };
+        let vars = self.vars;
+        match interpolate(raw, &|name| vars.get(name).cloned()) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.problem(n, format!("{what}: {e}"));
+                None
+            }
+        }
+    }
+
+    fn spanned_string(&mut self, n: &Node, what: &str) -> Option<Spanned<String>> {
+        let span = self.span(n);
+        self.string(n, what).map(|v| Spanned::new(v, span))
     }
 
     fn command(&mut self, n: &Node, what: &str) -> Option<Spanned<Vec<String>>> {
@@ -226,11 +407,11 @@ impl Loader<'_> {
         }
     }
 
-    fn build(&mut self, n: &Node) -> Option<Build> {
-        let span = self.span(n);
-        let mut build = Build {
-            span,
-            context: BuildContext::Local(self.dir.to_path_buf()),
+    fn build(&mut self, n: &Node) -> Option<BuildLayer> {
+        let mut build = BuildLayer {
+            span: self.span(n),
+            base_dir: self.dir.to_path_buf(),
+            context: None,
             dockerfile: None,
             inline: false,
             target: None,
@@ -240,7 +421,7 @@ impl Loader<'_> {
             Value::Null => return None,
             Value::Scalar(_) => {
                 let ctx = self.string(n, "`build`")?;
-                build.context = self.context(&ctx);
+                build.context = Some(self.context(&ctx));
             }
             Value::Seq(_) => {
                 self.problem(
@@ -254,7 +435,7 @@ impl Loader<'_> {
                     match key.as_str() {
                         Some("context") => {
                             if let Some(ctx) = self.string(value, "`build.context`") {
-                                build.context = self.context(&ctx);
+                                build.context = Some(self.context(&ctx));
                             }
                         }
                         Some("dockerfile") => {
@@ -450,20 +631,43 @@ impl Loader<'_> {
 mod tests {
     use super::*;
 
-    fn load_str(text: &str, env: &[(&str, &str)]) -> (ComposeFile, Vec<LoadProblem>) {
-        let env = Env {
-            process: env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+    /// One file's services, merged from their layers.
+    struct Loaded {
+        services: Vec<Service>,
+    }
+
+    fn load_str(text: &str, env: &[(&str, &str)]) -> (Loaded, Vec<LoadProblem>) {
+        let vars: BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let root = match crate::source::yaml::parse(text) {
+            Ok(root) => root,
+            Err(e) => {
+                let at = e.offset.unwrap_or(0);
+                let p = LoadProblem {
+                    span: Span::new(FileId(0), at, at),
+                    message: format!("invalid YAML: {}", e.message),
+                };
+                return (Loaded { services: vec![] }, vec![p]);
+            }
         };
-        load(
+        let (layer, problems) = file_layer(
             FileId(0),
-            Path::new("/nonexistent-berth-test/proj/docker-compose.yml"),
-            text,
-            true,
-            &env,
-        )
+            &root,
+            &vars,
+            Path::new("/nonexistent-berth-test/proj"),
+        );
+        let services = layer
+            .services
+            .iter()
+            .map(|sl| {
+                let mut s = crate::compose::merge::empty(sl.name.clone());
+                crate::compose::merge::apply(&mut s, sl);
+                s
+            })
+            .collect();
+        (Loaded { services }, problems)
     }
 
     #[test]
@@ -509,7 +713,7 @@ mod tests {
                 ("B".to_string(), Some("bee".to_string()))
             ]
         );
-        assert_eq!(s.working_dir.as_ref().unwrap().value, "/srv/app");
+        assert_eq!(s.working_dir.as_ref().unwrap().value, "/srv/./app/");
         assert_eq!(
             s.command.as_ref().unwrap().value,
             vec!["node", "dist/server.js"]
@@ -534,6 +738,16 @@ mod tests {
         assert!(p[0].message.contains("must be a list"));
         assert_eq!(&text[p[0].span.start..p[0].span.end], "./x:/y");
         assert!(p[1].message.contains("required variable TAG"));
+    }
+
+    #[test]
+    fn unknown_top_level_keys_are_problems() {
+        let (_, p) = load_str("servics:\n  web:\n    image: x\nx-ok: 1\n", &[]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(
+            p[0].message,
+            "unknown top-level key `servics`; did you mean `services`?"
+        );
     }
 
     #[test]

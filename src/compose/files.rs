@@ -1,0 +1,124 @@
+//! The files of one run: each read and parsed once, whatever number of stacks,
+//! includes and extends use it, from any thread.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::LoadProblem;
+use crate::check::display_path;
+use crate::source::yaml::{self, Node};
+use crate::source::{FileId, ReadError, SourceFile, SourceMap, Span, read_text};
+
+type Parsed = Arc<Result<Node, LoadProblem>>;
+
+#[derive(Default)]
+struct Inner {
+    ids: HashMap<PathBuf, FileId>,
+    files: Vec<SourceFile>,
+    parsed: HashMap<FileId, Parsed>,
+}
+
+pub struct FileTable {
+    cwd: PathBuf,
+    inner: Mutex<Inner>,
+}
+
+impl FileTable {
+    pub fn new(cwd: &Path) -> Self {
+        FileTable {
+            cwd: cwd.to_path_buf(),
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the table inconsistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Register a file's text (first registration wins) and return its id.
+    pub fn add(&self, path: &Path, text: String) -> FileId {
+        let mut inner = self.lock();
+        if let Some(id) = inner.ids.get(path) {
+            return *id;
+        }
+        let id = FileId(u32::try_from(inner.files.len()).unwrap_or(u32::MAX));
+        let display = display_path(path, &self.cwd);
+        inner
+            .files
+            .push(SourceFile::new(path.to_path_buf(), display, text));
+        inner.ids.insert(path.to_path_buf(), id);
+        id
+    }
+
+    pub fn id(&self, path: &Path) -> Option<FileId> {
+        self.lock().ids.get(path).copied()
+    }
+
+    /// A compose file, read and parsed once.
+    pub fn compose(&self, path: &Path) -> (FileId, Parsed) {
+        if let Some(id) = self.id(path)
+            && let Some(p) = self.lock().parsed.get(&id)
+        {
+            return (id, p.clone());
+        }
+        // Read and parse outside the lock; another thread may do the same file
+        // meanwhile, and the first to finish wins.
+        let (text, result) = match read_text(path) {
+            Ok(text) => {
+                let parsed = yaml::parse(&text);
+                (text, Ok(parsed))
+            }
+            Err(e) => {
+                let (text, at) = match &e {
+                    ReadError::NotUtf8 { offset, lossy } => (lossy.clone(), *offset),
+                    _ => (String::new(), 0),
+                };
+                (text, Err((e.to_string(), at)))
+            }
+        };
+        let id = self.add(path, text);
+        let parsed: Parsed = Arc::new(match result {
+            Ok(Ok(node)) => Ok(node),
+            Ok(Err(e)) => {
+                let at = e.offset.unwrap_or(0);
+                Err(LoadProblem {
+                    span: Span::new(id, at, at),
+                    message: format!("invalid YAML: {}", e.message),
+                })
+            }
+            Err((message, at)) => Err(LoadProblem {
+                span: Span::new(id, at, at),
+                message,
+            }),
+        });
+        let mut inner = self.lock();
+        let entry = inner.parsed.entry(id).or_insert(parsed);
+        (id, entry.clone())
+    }
+
+    pub fn display(&self, id: FileId) -> String {
+        self.lock()
+            .files
+            .get(id.0 as usize)
+            .map_or_else(String::new, |f| f.display.clone())
+    }
+
+    pub fn display_path(&self, path: &Path) -> String {
+        display_path(path, &self.cwd)
+    }
+
+    /// The 1-based line of a span.
+    pub fn line_of(&self, span: Span) -> usize {
+        self.lock()
+            .files
+            .get(span.file.0 as usize)
+            .map_or(0, |f| f.line_col(span.start).line)
+    }
+
+    pub fn into_sources(self) -> SourceMap {
+        let inner = self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
+        SourceMap::from_files(inner.files)
+    }
+}

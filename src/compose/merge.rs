@@ -1,0 +1,112 @@
+//! Merging service layers the way Compose merges `-f` files and `extends`:
+//! scalars are replaced, `build` merges field by field (and `args` by name),
+//! `volumes` merge by container target (a later entry replaces an earlier one
+//! in place), `command`/`entrypoint` are replaced, `profiles` accumulate;
+//! `!reset` removes a value and `!override` replaces it without merging.
+
+use super::layer::{BuildLayer, Patch, ServiceLayer};
+use super::model::{Build, BuildContext, Service, Volume};
+use crate::source::Spanned;
+
+/// A service with nothing set yet.
+pub fn empty(name: Spanned<String>) -> Service {
+    Service {
+        name,
+        image: None,
+        build: None,
+        volumes: Vec::new(),
+        working_dir: None,
+        command: None,
+        entrypoint: None,
+        profiles: Vec::new(),
+    }
+}
+
+fn scalar<T: Clone>(into: &mut Option<T>, patch: &Option<Patch<T>>) {
+    match patch {
+        Some(Patch::Set(v) | Patch::Override(v)) => *into = Some(v.clone()),
+        Some(Patch::Reset) => *into = None,
+        None => {}
+    }
+}
+
+fn new_build(layer: &BuildLayer) -> Build {
+    Build {
+        span: layer.span,
+        context: layer
+            .context
+            .clone()
+            .unwrap_or_else(|| BuildContext::Local(layer.base_dir.clone())),
+        dockerfile: layer.dockerfile.clone(),
+        inline: layer.inline,
+        target: layer.target.clone(),
+        args: layer.args.clone(),
+    }
+}
+
+fn merge_build(into: &mut Build, layer: &BuildLayer) {
+    if let Some(c) = &layer.context {
+        into.context = c.clone();
+    }
+    if layer.dockerfile.is_some() {
+        into.dockerfile = layer.dockerfile.clone();
+        into.inline = false;
+    }
+    if layer.inline {
+        into.inline = true;
+    }
+    if layer.target.is_some() {
+        into.target = layer.target.clone();
+    }
+    for (name, value) in &layer.args {
+        match into.args.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value.clone(),
+            None => into.args.push((name.clone(), value.clone())),
+        }
+    }
+}
+
+/// Volumes merge by container target: a later entry replaces an earlier one in place.
+fn merge_volumes(into: &mut Vec<Volume>, layer: &[Volume]) {
+    for v in layer {
+        match into.iter_mut().find(|o| o.target == v.target) {
+            Some(slot) => *slot = v.clone(),
+            None => into.push(v.clone()),
+        }
+    }
+}
+
+/// Apply one layer on top of a service.
+pub fn apply(into: &mut Service, layer: &ServiceLayer) {
+    scalar(&mut into.image, &layer.image);
+    match &layer.build {
+        Some(Patch::Set(b)) => match &mut into.build {
+            Some(existing) => merge_build(existing, b),
+            None => into.build = Some(new_build(b)),
+        },
+        Some(Patch::Override(b)) => into.build = Some(new_build(b)),
+        Some(Patch::Reset) => into.build = None,
+        None => {}
+    }
+    match &layer.volumes {
+        Some(Patch::Set(vs)) => merge_volumes(&mut into.volumes, vs),
+        Some(Patch::Override(vs)) => into.volumes = vs.clone(),
+        Some(Patch::Reset) => into.volumes.clear(),
+        None => {}
+    }
+    scalar(&mut into.working_dir, &layer.working_dir);
+    scalar(&mut into.command, &layer.command);
+    scalar(&mut into.entrypoint, &layer.entrypoint);
+    match &layer.profiles {
+        Some(Patch::Set(ps)) => {
+            for p in ps {
+                if !into.profiles.contains(p) {
+                    into.profiles.push(p.clone());
+                }
+            }
+        }
+        Some(Patch::Override(ps)) => into.profiles = ps.clone(),
+        Some(Patch::Reset) => into.profiles.clear(),
+        None => {}
+    }
+}
