@@ -339,7 +339,7 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         .filter_map(|dir| DockerIgnore::load(&dir).map(|d| (dir, d)))
         .collect();
 
-    let compose_files = found.len();
+    let compose_files = table.compose_count();
     let sources = table.into_sources();
     let cx = Context {
         dockerignores: &dockerignores,

@@ -57,6 +57,8 @@ pub struct Diagnostic {
     pub fingerprint: String,
     /// `primaryLocationLineHash` for SARIF; filled by [`finish`].
     pub line_hash: String,
+    /// The merged stacks the finding was found in (empty for single files).
+    pub stacks: Vec<String>,
 }
 
 impl Diagnostic {
@@ -71,7 +73,16 @@ impl Diagnostic {
             key: String::new(),
             fingerprint: String::new(),
             line_hash: String::new(),
+            stacks: Vec::new(),
         }
+    }
+
+    /// Record the stack a finding was found in, when the stack merges several files.
+    pub fn in_stack(mut self, stack: &crate::compose::Stack) -> Self {
+        if stack.files.len() > 1 || stack.name.contains(' ') {
+            self.stacks.push(stack.name.clone());
+        }
+        self
     }
 
     pub fn with_related(mut self, related: Vec<Label>) -> Self {
@@ -122,9 +133,20 @@ pub fn finish(sources: &SourceMap, diags: &mut Vec<Diagnostic>) {
         (file, pos, d.rule.code, d.message.clone())
     };
     diags.sort_by_cached_key(sort_key);
-    diags.dedup_by(|a, b| {
-        a.rule.code == b.rule.code && a.primary.span == b.primary.span && a.message == b.message
+    // The same finding reached through several stacks is reported once, naming them all.
+    diags.dedup_by(|later, kept| {
+        let same = later.rule.code == kept.rule.code
+            && later.primary.span == kept.primary.span
+            && later.message == kept.message;
+        if same {
+            kept.stacks.append(&mut later.stacks);
+        }
+        same
     });
+    for d in diags.iter_mut() {
+        d.stacks.sort();
+        d.stacks.dedup();
+    }
     let mut seen: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for d in diags.iter_mut() {
         let file = sources.display(d.primary.span.file).to_string();

@@ -39,15 +39,15 @@ impl FileTable {
 
     /// Register a file's text (first registration wins) and return its id.
     pub fn add(&self, path: &Path, text: String) -> FileId {
+        // The line index is built before taking the lock: threads only queue to insert.
+        let display = display_path(path, &self.cwd);
+        let file = SourceFile::new(path.to_path_buf(), display, text);
         let mut inner = self.lock();
         if let Some(id) = inner.ids.get(path) {
             return *id;
         }
         let id = FileId(u32::try_from(inner.files.len()).unwrap_or(u32::MAX));
-        let display = display_path(path, &self.cwd);
-        inner
-            .files
-            .push(SourceFile::new(path.to_path_buf(), display, text));
+        inner.files.push(file);
         inner.ids.insert(path.to_path_buf(), id);
         id
     }
@@ -58,10 +58,13 @@ impl FileTable {
 
     /// A compose file, read and parsed once.
     pub fn compose(&self, path: &Path) -> (FileId, Parsed) {
-        if let Some(id) = self.id(path)
-            && let Some(p) = self.lock().parsed.get(&id)
         {
-            return (id, p.clone());
+            let inner = self.lock();
+            if let Some(id) = inner.ids.get(path)
+                && let Some(p) = inner.parsed.get(id)
+            {
+                return (*id, p.clone());
+            }
         }
         // Read and parse outside the lock; another thread may do the same file
         // meanwhile, and the first to finish wins.
@@ -115,6 +118,11 @@ impl FileTable {
             .files
             .get(span.file.0 as usize)
             .map_or(0, |f| f.line_col(span.start).line)
+    }
+
+    /// How many compose files were read (stacks, includes and `extends` files).
+    pub fn compose_count(&self) -> usize {
+        self.lock().parsed.len()
     }
 
     pub fn into_sources(self) -> SourceMap {

@@ -79,6 +79,8 @@ struct StackLoader<'a> {
     problems: Vec<LoadProblem>,
     /// Files being included, to stop include cycles.
     including: Vec<PathBuf>,
+    /// `extends` cycles already reported (their members, sorted).
+    cycles: Vec<Vec<(PathBuf, String)>>,
 }
 
 /// Load a stack. Problems are reported against the file and line that caused them.
@@ -93,6 +95,7 @@ pub fn load_stack(spec: &StackSpec, env: &Env, table: &FileTable) -> (Stack, Vec
         env,
         problems: Vec::new(),
         including: Vec::new(),
+        cycles: Vec::new(),
     };
     let vars = project_vars(&dir, &spec.env_files, env);
     let (files, services) = loader.project(&spec.files, &dir, &vars);
@@ -214,16 +217,21 @@ impl StackLoader<'_> {
                     None => (path.to_path_buf(), base_dir.to_path_buf()),
                 };
                 let key = (target_path.clone(), ext.service.clone());
-                if chain.contains(&key) {
-                    let cycle: Vec<String> = chain
-                        .iter()
-                        .chain(std::iter::once(&key))
-                        .map(|(_, s)| s.clone())
-                        .collect();
-                    self.problem(
-                        ext.span,
-                        format!("`extends` forms a cycle: {}", cycle.join(" -> ")),
-                    );
+                if let Some(at) = chain.iter().position(|c| *c == key) {
+                    let mut members: Vec<(PathBuf, String)> = chain[at..].to_vec();
+                    members.sort();
+                    if !self.cycles.contains(&members) {
+                        self.cycles.push(members);
+                        let cycle: Vec<String> = chain[at..]
+                            .iter()
+                            .chain(std::iter::once(&key))
+                            .map(|(_, s)| s.clone())
+                            .collect();
+                        self.problem(
+                            ext.span,
+                            format!("`extends` forms a cycle: {}", cycle.join(" -> ")),
+                        );
+                    }
                     empty(sl.name.clone())
                 } else {
                     chain.push(key);

@@ -37,6 +37,9 @@ pub fn render(outcome: &Outcome) -> String {
                 r.message
             ));
         }
+        if !d.stacks.is_empty() {
+            message.push_str(&format!("\nfound in stack: {}", d.stacks.join("; ")));
+        }
         if let Some(help) = &d.help {
             message.push_str(&format!("\nhelp: {help}"));
         }

@@ -42,6 +42,8 @@ struct Finding<'a> {
     location: Location<'a>,
     related: Vec<Location<'a>>,
     help: Option<&'a str>,
+    /// Merged stacks the finding was found in; empty for a file checked alone.
+    stacks: &'a [String],
     fingerprint: &'a str,
 }
 
@@ -105,6 +107,7 @@ pub fn render(outcome: &Outcome) -> String {
                     .map(|l| location(&outcome.sources, l))
                     .collect(),
                 help: d.help.as_deref(),
+                stacks: &d.stacks,
                 fingerprint: &d.fingerprint,
             })
             .collect(),

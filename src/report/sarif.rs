@@ -122,6 +122,9 @@ pub fn render(outcome: &Outcome) -> String {
             fingerprints.insert("primaryLocationLineHash".to_string(), d.line_hash.clone());
             fingerprints.insert("berth/v1".to_string(), d.fingerprint.clone());
             let mut text = d.message.clone();
+            if !d.stacks.is_empty() {
+                text.push_str(&format!("\nFound in stack: {}", d.stacks.join("; ")));
+            }
             if let Some(help) = &d.help {
                 text.push_str(&format!("\nHelp: {help}"));
             }

@@ -56,6 +56,10 @@ fn group<'a>(sources: &'a SourceMap, d: &'a Diagnostic) -> Vec<Group<'a>> {
         }
     }
     let mut out = vec![g];
+    if !d.stacks.is_empty() {
+        let note = format!("found in stack: {}", d.stacks.join("; "));
+        out.push(Group::with_title(ALevel::NOTE.secondary_title(note)));
+    }
     if let Some(help) = &d.help {
         out.push(Group::with_title(
             ALevel::HELP.secondary_title(help.as_str()),

@@ -198,6 +198,7 @@ impl Rule for MountShadowsBuildOutput {
                     list(&paths),
                     svc.service.name.value
                 );
+                message.push_str(&svc.profile_note());
                 if let Some(sp) = sh.start.first() {
                     message.push_str(&format!(
                         "; the container starts `{}` and will fail with \"no such file or directory\"",
@@ -234,7 +235,8 @@ impl Rule for MountShadowsBuildOutput {
                          For live reload, move it to a development overlay (docker-compose.override.yml) or use Compose Watch (develop.watch); \
                          or mount only the host files the container needs (configuration), read-only, at a path the image does not fill",
                     )
-                    .with_key(format!("{}|{}", svc.service.name.value, mount.target)),
+                    .with_key(format!("{}|{}", svc.service.name.value, mount.target))
+                    .in_stack(svc.stack),
                 );
             }
         }

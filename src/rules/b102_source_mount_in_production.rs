@@ -103,8 +103,10 @@ impl Rule for SourceMountInProduction {
                         &Self::META,
                         Label::new(mount.span, format!("mounts {source} over {}", mount.target)),
                         format!(
-                            "production service `{}` bind-mounts `{source}`, part of its own build context, at `{}`: the container runs the host's files instead of the image's",
-                            svc.service.name.value, mount.target
+                            "production service `{}`{} bind-mounts `{source}`, part of its own build context, at `{}`: the container runs the host's files instead of the image's",
+                            svc.service.name.value,
+                            svc.profile_note(),
+                            mount.target
                         ),
                     )
                     .with_related(related)
@@ -112,7 +114,8 @@ impl Rule for SourceMountInProduction {
                         "remove the mount from the production file and let the image carry the code; \
                          keep live editing in a development overlay (docker-compose.override.yml) or use Compose Watch (develop.watch)",
                     )
-                    .with_key(format!("{}|{}", svc.service.name.value, mount.target)),
+                    .with_key(format!("{}|{}", svc.service.name.value, mount.target))
+                    .in_stack(svc.stack),
                 );
             }
         }

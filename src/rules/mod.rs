@@ -142,6 +142,23 @@ pub struct ServiceRef<'a> {
     pub dockerignore: Option<&'a DockerIgnore>,
 }
 
+impl ServiceRef<'_> {
+    /// ` (service in profile `debug`)` when the service only starts with a profile.
+    pub fn profile_note(&self) -> String {
+        match self.service.profiles.as_slice() {
+            [] => String::new(),
+            [one] => format!(" (service in profile `{one}`)"),
+            many => format!(
+                " (service in profiles {})",
+                many.iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
 impl<'a> Context<'a> {
     pub fn services(&self) -> impl Iterator<Item = ServiceRef<'a>> + '_ {
         self.stacks.iter().enumerate().flat_map(move |(fi, stack)| {

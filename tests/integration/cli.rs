@@ -221,3 +221,82 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     let piped = Berth::new().args(["check", "."]).current_dir(seed()).run();
     assert!(!piped.stdout.contains('\u{1b}'));
 }
+
+#[test]
+fn config_merges_the_default_project_files() {
+    let dir = fixtures().join("B101-mount-shadows-build-output/prod-overlay-inherits");
+    // Without FILE arguments: the base file and docker-compose.override.yml, as Compose does.
+    let out = Berth::new().args(["config"]).current_dir(&dir).run();
+    assert_eq!(out.code, 0, "{out:?}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["name"], "prod-overlay-inherits");
+    assert_eq!(v["services"]["api"]["command"], serde_json::json!(["air"]));
+    assert_eq!(v["services"]["api"]["volumes"][0]["target"], "/srv");
+}
+
+#[test]
+fn config_reports_problems_with_locations() {
+    let dir = fixtures().join("B001-invalid-compose-file/required-variable");
+    let out = Berth::new()
+        .args(["config", "docker-compose.yml"])
+        .current_dir(&dir)
+        .run();
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.starts_with(
+            "docker-compose.yml:7:9: volume: required variable DATA_DIR is missing a value"
+        ),
+        "{}",
+        out.stderr
+    );
+    let with_var = Berth::new()
+        .args(["config", "docker-compose.yml"])
+        .env("DATA_DIR", "./pgdata")
+        .current_dir(&dir)
+        .run();
+    assert_eq!(with_var.code, 0, "{with_var:?}");
+}
+
+#[test]
+fn a_bad_config_file_is_exit_2_naming_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("berth.yml"), "stack:\n  - name: x\n").unwrap();
+    std::fs::write(tmp.path().join("compose.yaml"), "services: {}\n").unwrap();
+    let out = Berth::new().args(["check"]).current_dir(tmp.path()).run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("berth.yml"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown field `stack`"),
+        "{}",
+        out.stderr
+    );
+    let bad_regex = tmp.path().join("other.yml");
+    std::fs::write(&bad_regex, "patterns:\n  development: ['(']\n").unwrap();
+    let out = Berth::new()
+        .args(["check", "--config", "other.yml"])
+        .current_dir(tmp.path())
+        .run();
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("pattern `(`"), "{}", out.stderr);
+}
+
+#[test]
+fn config_patterns_reclassify_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::support::copy_dir(
+        &fixtures().join("B101-mount-shadows-build-output/prod-overlay-adds-mount"),
+        tmp.path(),
+    );
+    // Call every overlay development: the production overlay's mount is no longer checked.
+    std::fs::write(
+        tmp.path().join("berth.yml"),
+        "patterns:\n  development: ['\\.(dev|production)\\.']\n",
+    )
+    .unwrap();
+    let out = Berth::new()
+        .args(["check", "--format", "json"])
+        .current_dir(tmp.path())
+        .run();
+    assert_eq!(crate::support::rule_ids(&out.stdout), Vec::<String>::new());
+}
