@@ -86,8 +86,8 @@ pub struct Volume {
     pub source: Option<String>,
     /// For a bind mount: the host path, absolute and normalised.
     pub host_path: Option<PathBuf>,
-    /// The bind source exists and is a directory (single files are configuration).
-    pub host_is_dir: bool,
+    /// The bind source exists and is a file (a configuration file, not a tree).
+    pub host_is_file: bool,
     /// The container path, normalised.
     pub target: String,
     pub read_only: bool,

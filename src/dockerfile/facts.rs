@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::model::{Dockerfile, Instruction};
 use super::run;
 use crate::compose::interpolate::interpolate;
-use crate::paths::{join_posix, normalize_posix};
+use crate::paths::{is_within_posix, join_posix, normalize_posix};
 use crate::source::Span;
 
 /// A path the image fills with build output, and the instruction that does it.
@@ -15,6 +15,17 @@ use crate::source::Span;
 pub struct Filled {
     pub path: String,
     /// The instruction in short (`COPY --from=builder`, `RUN npm ci`).
+    pub how: String,
+    pub span: Span,
+}
+
+/// A plain `COPY`/`ADD` from the build context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextCopy {
+    /// The source, relative to the context and normalised (`.` is the whole context: empty).
+    pub src: String,
+    /// Where it lands in the image.
+    pub path: String,
     pub how: String,
     pub span: Span,
 }
@@ -35,9 +46,11 @@ pub struct ImageFacts {
     /// Directories where a build step with outputs berth cannot name ran.
     pub unknown_builds: Vec<Filled>,
     /// Where plain `COPY`/`ADD` put files from the build context (the source tree).
-    pub context_copies: Vec<Filled>,
+    pub context_copies: Vec<ContextCopy>,
     pub entrypoint: Option<StartCommand>,
     pub cmd: Option<StartCommand>,
+    /// `CMD` was set in the stage being read (an `ENTRYPOINT` keeps it then).
+    cmd_set_here: bool,
 }
 
 /// Why the deployed stage could not be determined.
@@ -77,35 +90,49 @@ pub fn image_facts(
             globals.insert(name.clone(), v);
         }
     }
-    let mut states: Vec<ImageFacts> = Vec::with_capacity(index + 1);
-    let mut vars_by_stage: Vec<BTreeMap<String, String>> = Vec::with_capacity(index + 1);
-    for stage in df.stages.iter().take(index + 1) {
-        let base = expand(&stage.base, &globals).to_ascii_lowercase();
-        let parent = df
-            .stages
-            .iter()
-            .take(states.len())
-            .position(|s| s.name.as_deref() == Some(base.as_str()));
-        let (mut facts, mut vars) = match parent {
-            Some(p) => (
-                states.get(p).cloned().unwrap_or_default(),
-                vars_by_stage.get(p).cloned().unwrap_or_default(),
-            ),
-            None => (
-                ImageFacts {
-                    workdir: "/".into(),
-                    ..ImageFacts::default()
-                },
-                BTreeMap::new(),
-            ),
+    // The deployed stage and the stages it starts from (`FROM <stage>`), oldest
+    // first: only they contribute facts. One state is carried forward along the
+    // chain, so the work is linear in the Dockerfile's length.
+    let mut chain = vec![index];
+    let mut current = index;
+    while let Some(parent) = parent_stage(df, current, &globals) {
+        if chain.contains(&parent) {
+            break;
+        }
+        chain.push(parent);
+        current = parent;
+    }
+    chain.reverse();
+    let mut facts = ImageFacts {
+        workdir: "/".into(),
+        ..ImageFacts::default()
+    };
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    for i in chain {
+        let Some(stage) = df.stages.get(i) else {
+            continue;
         };
+        // A CMD inherited from the parent stage is dropped by a later ENTRYPOINT.
+        facts.cmd_set_here = false;
         for inst in &stage.instructions {
             apply(inst, &mut facts, &mut vars, &globals, &args);
         }
-        states.push(facts);
-        vars_by_stage.push(vars);
     }
-    states.pop().ok_or(FactsError::NoStage)
+    Ok(facts)
+}
+
+/// The earlier stage a stage starts from, if its `FROM` names one.
+fn parent_stage(
+    df: &Dockerfile,
+    index: usize,
+    globals: &BTreeMap<String, String>,
+) -> Option<usize> {
+    let stage = df.stages.get(index)?;
+    let base = expand(&stage.base, globals).to_ascii_lowercase();
+    df.stages
+        .iter()
+        .take(index)
+        .position(|s| s.name.as_deref() == Some(base.as_str()))
 }
 
 fn expand(s: &str, vars: &BTreeMap<String, String>) -> String {
@@ -169,12 +196,23 @@ fn apply(
                     dest_path.clone()
                 };
                 let keyword = if *add { "ADD" } else { "COPY" };
-                let (list, how) = match (from, remote) {
-                    (Some(f), _) => (&mut facts.filled, format!("COPY --from={f}")),
-                    (None, true) => (&mut facts.filled, format!("ADD {src}")),
-                    (None, false) => (&mut facts.context_copies, format!("{keyword} {src}")),
+                let heredoc = src.starts_with("<<");
+                let path = if heredoc { dest_path.clone() } else { path };
+                let how = match (from, remote, heredoc) {
+                    (Some(f), _, _) => format!("COPY --from={f}"),
+                    (None, true, _) => format!("ADD {src}"),
+                    (None, false, true) => format!("{keyword} {src}"),
+                    (None, false, false) => {
+                        facts.context_copies.push(ContextCopy {
+                            src: normalize_posix(&src).trim_start_matches('/').to_string(),
+                            path,
+                            how: format!("{keyword} {src}"),
+                            span: *span,
+                        });
+                        continue;
+                    }
                 };
-                list.push(Filled {
+                facts.filled.push(Filled {
                     path,
                     how,
                     span: *span,
@@ -182,20 +220,24 @@ fn apply(
             }
         }
         Instruction::Run { script, span } => {
-            let out = run::analyse(&expand_lenient(script, vars), &facts.workdir);
-            for (path, what) in out.outputs {
-                facts.filled.push(Filled {
-                    path,
-                    how: format!("RUN {what}"),
-                    span: *span,
-                });
-            }
-            for (path, what) in out.unknown_builds {
-                facts.unknown_builds.push(Filled {
-                    path,
-                    how: format!("RUN {what}"),
-                    span: *span,
-                });
+            for event in run::analyse(&expand_lenient(script, vars), &facts.workdir) {
+                match event {
+                    run::Event::Output(path, what) => facts.filled.push(Filled {
+                        path,
+                        how: format!("RUN {what}"),
+                        span: *span,
+                    }),
+                    run::Event::UnknownBuild(path, what) => facts.unknown_builds.push(Filled {
+                        path,
+                        how: format!("RUN {what}"),
+                        span: *span,
+                    }),
+                    run::Event::Removed(path) => {
+                        // `rm -rf dir/*` empties the directory.
+                        let gone = path.strip_suffix("/*").unwrap_or(&path);
+                        facts.filled.retain(|f| !is_within_posix(&f.path, gone));
+                    }
+                }
             }
         }
         Instruction::Start {
@@ -211,24 +253,57 @@ fn apply(
             };
             if *entrypoint {
                 facts.entrypoint = Some(cmd);
-                facts.cmd = None;
+                if !facts.cmd_set_here {
+                    facts.cmd = None;
+                }
             } else {
                 facts.cmd = Some(cmd);
+                facts.cmd_set_here = true;
             }
         }
     }
 }
 
-/// Build-time variables in a shell script: only those the build knows are
-/// replaced; the rest is left for the shell.
+/// Build-time variables in a shell script: `$NAME` and `${NAME}` that the build
+/// knows are replaced; the rest is left for the shell. Linear in the script.
 fn expand_lenient(s: &str, vars: &BTreeMap<String, String>) -> String {
     if !s.contains('$') {
         return s.to_string();
     }
-    let mut out = s.to_string();
-    for (k, v) in vars {
-        out = out.replace(&format!("${{{k}}}"), v);
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let (name, consumed) = if let Some(inner) = after.strip_prefix('{') {
+            match inner.find('}') {
+                Some(end)
+                    if inner[..end]
+                        .chars()
+                        .all(|c| c == '_' || c.is_ascii_alphanumeric()) =>
+                {
+                    (&inner[..end], end + 2)
+                }
+                _ => ("", 0),
+            }
+        } else {
+            let len = after
+                .find(|c: char| c != '_' && !c.is_ascii_alphanumeric())
+                .unwrap_or(after.len());
+            (&after[..len], len)
+        };
+        match vars.get(name) {
+            Some(v) if !name.is_empty() => {
+                out.push_str(v);
+                rest = &after[consumed..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -256,11 +331,13 @@ pub fn start_paths(argv: &[String], shell: bool, workdir: &str, span: Span) -> V
     } else {
         match argv {
             [sh, flag, script, ..]
-                if matches!(base(sh), "sh" | "bash" | "ash" | "dash" | "zsh") && flag == "-c" =>
+                if matches!(base(sh), "sh" | "bash" | "ash" | "dash" | "zsh")
+                    && flag.starts_with('-')
+                    && flag.contains('c') =>
             {
                 script_words(script)
             }
-            _ => argv.to_vec(),
+            _ => skip_init(argv),
         }
     };
     let written = if shell {
@@ -300,6 +377,21 @@ pub fn start_paths(argv: &[String], shell: bool, workdir: &str, span: Span) -> V
         push(s);
     }
     out
+}
+
+/// Look through init wrappers: `tini -- app`, `dumb-init app`, `gosu user app`.
+fn skip_init(argv: &[String]) -> Vec<String> {
+    match argv.first().map(|a| base(a)) {
+        Some("tini" | "dumb-init" | "catatonit") => {
+            let rest = argv.get(1..).unwrap_or(&[]);
+            let at = rest.iter().position(|a| a == "--").map_or(0, |i| i + 1);
+            let rest = rest.get(at..).unwrap_or(&[]);
+            let skip = rest.iter().take_while(|a| a.starts_with('-')).count();
+            rest.get(skip..).unwrap_or(&[]).to_vec()
+        }
+        Some("gosu" | "su-exec") => argv.get(2..).unwrap_or(&[]).to_vec(),
+        _ => argv.to_vec(),
+    }
 }
 
 fn base(s: &str) -> &str {
@@ -384,6 +476,7 @@ mod tests {
         assert_eq!(f.context_copies.len(), 1);
         assert_eq!(f.context_copies[0].path, "/app");
         assert_eq!(f.context_copies[0].how, "COPY .");
+        assert_eq!(f.context_copies[0].src, "");
         assert_eq!(
             paths(&f),
             vec![
@@ -397,10 +490,57 @@ mod tests {
     }
 
     #[test]
-    fn entrypoint_resets_cmd() {
-        let f = facts("FROM x\nCMD [\"a\"]\nENTRYPOINT [\"/e\"]\n", None, &[]);
+    fn entrypoint_resets_only_an_inherited_cmd() {
+        // CMD set in the same stage survives a later ENTRYPOINT (as BuildKit does).
+        let f = facts(
+            "FROM x\nCMD [\"dist/server.js\"]\nENTRYPOINT [\"node\"]\n",
+            None,
+            &[],
+        );
+        assert_eq!(f.cmd.unwrap().argv, vec!["dist/server.js"]);
+        let f = facts(
+            "FROM x AS base\nCMD [\"a\"]\nFROM base\nENTRYPOINT [\"/e\"]\n",
+            None,
+            &[],
+        );
         assert!(f.cmd.is_none());
         assert_eq!(f.entrypoint.unwrap().argv, vec!["/e"]);
+    }
+
+    #[test]
+    fn removed_output_is_forgotten_and_heredocs_are_filled() {
+        let f = facts(
+            "FROM rust\nWORKDIR /usr/src/app\nCOPY . .\nRUN cargo build --release && cp target/release/app /usr/local/bin/app && rm -rf target\nCOPY <<EOF /usr/src/app/start.sh\necho hi\nEOF\n",
+            None,
+            &[],
+        );
+        assert_eq!(
+            paths(&f),
+            vec!["/usr/local/bin/app", "/usr/src/app/start.sh"]
+        );
+    }
+
+    #[test]
+    fn run_variables_both_forms() {
+        let f = facts(
+            "FROM node\nENV APP=/srv/web\nWORKDIR /x\nRUN cd $APP && npm ci && cd ${APP}/sub && npm ci\n",
+            None,
+            &[],
+        );
+        assert_eq!(
+            paths(&f),
+            vec!["/srv/web/node_modules", "/srv/web/sub/node_modules"]
+        );
+    }
+
+    #[test]
+    fn long_stage_chains_are_linear() {
+        let mut text = String::from("FROM scratch AS s0\n");
+        for i in 1..5000 {
+            text.push_str(&format!("FROM s{} AS s{i}\nRUN cp a /app/f{i}\n", i - 1));
+        }
+        let f = facts(&text, None, &[]);
+        assert_eq!(f.filled.len(), 4999);
     }
 
     #[test]
@@ -437,5 +577,10 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(p(&["python", "-m", "app"], false), Vec::<String>::new());
+        assert_eq!(
+            p(&["/sbin/tini", "--", "./server"], false),
+            vec!["/app/server"]
+        );
+        assert_eq!(p(&["sh", "-ec", "exec ./run"], false), vec!["/app/run"]);
     }
 }

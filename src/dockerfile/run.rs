@@ -5,17 +5,20 @@
 use crate::paths::join_posix;
 use crate::shell::split_commands;
 
-/// Paths a `RUN` script fills, each with the command that fills it.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct RunOutputs {
-    pub outputs: Vec<(String, String)>,
-    /// Directories where a build with unknown outputs ran.
-    pub unknown_builds: Vec<(String, String)>,
+/// What a `RUN` script does to the image, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A path filled by a command (`npm ci` fills `node_modules`).
+    Output(String, String),
+    /// A directory where a build with outputs berth cannot name ran.
+    UnknownBuild(String, String),
+    /// A path removed (`rm -rf target`): earlier outputs under it are gone.
+    Removed(String),
 }
 
 /// Analyse a `RUN` script that starts in `workdir`; `cd` inside the script is followed.
-pub fn analyse(script: &str, workdir: &str) -> RunOutputs {
-    let mut out = RunOutputs::default();
+pub fn analyse(script: &str, workdir: &str) -> Vec<Event> {
+    let mut out = Vec::new();
     let mut cwd = workdir.to_string();
     for words in split_commands(script) {
         // Skip leading `VAR=value` assignments and wrappers that run the rest.
@@ -40,7 +43,7 @@ pub fn analyse(script: &str, workdir: &str) -> RunOutputs {
             .find(|a| !a.starts_with('-'))
             .map(String::as_str);
         let what = rest.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
-        let mut put = |rel: &str| out.outputs.push((join_posix(&cwd, rel), what.clone()));
+        let mut put = |rel: &str| out.push(Event::Output(join_posix(&cwd, rel), what.clone()));
         match (tool, sub) {
             ("cd", _) => {
                 if let Some(dir) = args.first() {
@@ -100,9 +103,23 @@ pub fn analyse(script: &str, workdir: &str) -> RunOutputs {
                     put(dir)
                 }
             }
-            ("cp" | "mv" | "install" | "ln", _) => {
-                let operands: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-                if let [first, .., dest] = operands.as_slice() {
+            ("cp" | "mv" | "install", _) => {
+                // `install -d` only makes directories; options with values are skipped.
+                if tool == "install" && has_flag(args, &["-d", "--directory"]) {
+                    continue;
+                }
+                let (operands, into) = operands(
+                    args,
+                    &[
+                        "-m", "-o", "-g", "--mode", "--owner", "--group", "-S", "--suffix",
+                    ],
+                );
+                if let Some(dir) = into {
+                    for src in &operands {
+                        let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+                        put(&format!("{dir}/{name}"));
+                    }
+                } else if let [first, .., dest] = operands.as_slice() {
                     let into_dir = dest.ends_with('/') || matches!(dest.as_str(), "." | "..");
                     if into_dir && operands.len() == 2 {
                         let name = first
@@ -116,14 +133,43 @@ pub fn analyse(script: &str, workdir: &str) -> RunOutputs {
                     }
                 }
             }
+            ("rm", _) => {
+                let (operands, _) = operands(args, &[]);
+                for p in operands {
+                    out.push(Event::Removed(join_posix(&cwd, &p)));
+                }
+            }
             ("npm" | "yarn" | "pnpm" | "bun", Some("run" | "build"))
             | ("make" | "tsc" | "webpack", _) => {
-                out.unknown_builds.push((cwd.clone(), what.clone()))
+                out.push(Event::UnknownBuild(cwd.clone(), what.clone()))
             }
             _ => {}
         }
     }
     out
+}
+
+/// Operands of a `cp`-like command, skipping options and the values of
+/// `with_value` options; the directory of `-t DIR`/`--target-directory=DIR`.
+fn operands(args: &[String], with_value: &[&str]) -> (Vec<String>, Option<String>) {
+    let mut out = Vec::new();
+    let mut into = None;
+    let mut it = args.iter();
+    let mut only_operands = false;
+    while let Some(a) = it.next() {
+        if only_operands || !a.starts_with('-') || a == "-" {
+            out.push(a.clone());
+        } else if a == "--" {
+            only_operands = true;
+        } else if a == "-t" || a == "--target-directory" {
+            into = it.next().cloned();
+        } else if let Some(d) = a.strip_prefix("--target-directory=") {
+            into = Some(d.to_string());
+        } else if with_value.contains(&a.as_str()) {
+            it.next();
+        }
+    }
+    (out, into)
 }
 
 fn has_flag(args: &[String], flags: &[&str]) -> bool {
@@ -156,9 +202,11 @@ mod tests {
 
     fn outs(script: &str) -> Vec<String> {
         analyse(script, "/app")
-            .outputs
             .into_iter()
-            .map(|(p, _)| p)
+            .filter_map(|e| match e {
+                Event::Output(p, _) => Some(p),
+                _ => None,
+            })
             .collect()
     }
 
@@ -183,18 +231,31 @@ mod tests {
             Vec::<String>::new()
         );
         assert_eq!(outs("chmod +x /app/backend"), Vec::<String>::new());
+        assert_eq!(outs("install -m 0755 -d /data"), Vec::<String>::new());
+        assert_eq!(
+            outs("install -m 0755 -o app tool /usr/local/bin/"),
+            vec!["/usr/local/bin/tool"]
+        );
+        assert_eq!(
+            outs("ln -sf /dev/stdout /var/log/app/access.log"),
+            Vec::<String>::new()
+        );
+        assert_eq!(outs("cp -t /opt a b"), vec!["/opt/a", "/opt/b"]);
     }
 
     #[test]
-    fn unknown_builds_are_remembered() {
-        let r = analyse("npm ci && npm run build", "/srv");
-        assert_eq!(
-            r.outputs,
-            vec![("/srv/node_modules".to_string(), "npm ci".to_string())]
+    fn events_in_order() {
+        let r = analyse(
+            "npm ci && npm run build && rm -rf node_modules/.cache",
+            "/srv",
         );
         assert_eq!(
-            r.unknown_builds,
-            vec![("/srv".to_string(), "npm run build".to_string())]
+            r,
+            vec![
+                Event::Output("/srv/node_modules".into(), "npm ci".into()),
+                Event::UnknownBuild("/srv".into(), "npm run build".into()),
+                Event::Removed("/srv/node_modules/.cache".into()),
+            ]
         );
     }
 }

@@ -73,15 +73,38 @@ fn rule(meta: &RuleMeta) -> sarif::ReportingDescriptor {
         .build()
 }
 
+/// Percent-encode a path for a URI, keeping `/` and the unreserved characters.
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A path relative to the working directory is relative to `%SRCROOT%`; one
+/// outside it becomes an absolute `file:` URI.
+fn artifact(display: &str) -> sarif::ArtifactLocation {
+    if display.starts_with('/') {
+        sarif::ArtifactLocation::builder()
+            .uri(format!("file://{}", encode_path(display)))
+            .build()
+    } else {
+        sarif::ArtifactLocation::builder()
+            .uri(encode_path(display))
+            .uri_base_id(SRCROOT)
+            .build()
+    }
+}
+
 fn physical(sources: &SourceMap, l: &Label) -> sarif::PhysicalLocation {
     let (start, end) = range(sources, l.span);
     sarif::PhysicalLocation::builder()
-        .artifact_location(
-            sarif::ArtifactLocation::builder()
-                .uri(sources.display(l.span.file))
-                .uri_base_id(SRCROOT)
-                .build(),
-        )
+        .artifact_location(artifact(sources.display(l.span.file)))
         .region(
             sarif::Region::builder()
                 .start_line(start.line as i64)
@@ -168,4 +191,23 @@ pub fn render(outcome: &Outcome) -> String {
     let mut s = serde_json::to_string_pretty(&log).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_encoded() {
+        assert_eq!(
+            encode_path("sp ace,x:y/compose.yaml"),
+            "sp%20ace%2Cx%3Ay/compose.yaml"
+        );
+        assert_eq!(encode_path("caf\u{e9}/a.yml"), "caf%C3%A9/a.yml");
+        let abs = artifact("/tmp/m/compose.yaml");
+        assert_eq!(abs.uri.as_deref(), Some("file:///tmp/m/compose.yaml"));
+        assert!(abs.uri_base_id.is_none());
+        let rel = artifact("m/compose.yaml");
+        assert_eq!(rel.uri_base_id.as_deref(), Some(SRCROOT));
+    }
 }

@@ -61,6 +61,9 @@ declare_rule! {
     }
 }
 
+/// Directories build tools conventionally write their output to.
+const OUTPUT_DIRS: &[&str] = &["dist", "build", "out", "target", ".next", ".output", "bin"];
+
 /// What a bind mount hides of the image.
 pub(crate) struct Shadow {
     /// Hidden paths with the label of the instruction that filled each.
@@ -115,6 +118,10 @@ fn service_start_paths(svc: &ServiceRef<'_>, workdir: &str) -> Vec<StartPath> {
 /// What `mount` hides of the service's image, if anything.
 pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
     let image = svc.image?;
+    // A file mounted over a file replaces it on purpose (configuration); it hides nothing else.
+    if mount.host_is_file {
+        return None;
+    }
     let target = mount.target.as_str();
     let reexposed = |path: &str| {
         svc.service.volumes.iter().any(|v| {
@@ -124,8 +131,21 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
                 && is_within_posix(path, &v.target)
         })
     };
+    // `./nginx.conf:/etc/nginx/nginx.conf`: a file-like source over exactly a
+    // filled path replaces that file on purpose, even before the file exists.
+    let file_like = mount
+        .source
+        .as_deref()
+        .and_then(|s| s.trim_end_matches('/').rsplit('/').next())
+        .is_some_and(|name| {
+            name.rsplit_once('.')
+                .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty())
+        });
     let mut hidden: Vec<(String, Label)> = Vec::new();
     for f in &image.filled {
+        if file_like && f.path == target {
+            continue;
+        }
         if is_within_posix(&f.path, target) && !reexposed(&f.path) {
             hidden.push((
                 f.path.clone(),
@@ -147,11 +167,17 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
             start.push(sp);
             continue;
         }
-        // Built by a step whose outputs berth cannot name, in a directory the mount hides.
-        let builder = image
-            .unknown_builds
-            .iter()
-            .find(|b| is_within_posix(&sp.path, &b.path) && is_within_posix(&b.path, target));
+        // Built by a step whose outputs berth cannot name, in a directory the
+        // mount hides, into a conventional output directory (`dist/`, `build/`):
+        // a start file outside those may be source that the host has too.
+        let builder = image.unknown_builds.iter().find(|b| {
+            is_within_posix(&b.path, target)
+                && sp
+                    .path
+                    .strip_prefix(b.path.as_str())
+                    .and_then(|rel| rel.trim_start_matches('/').split('/').next())
+                    .is_some_and(|first| OUTPUT_DIRS.contains(&first))
+        });
         if let Some(b) = builder {
             hidden.push((
                 sp.path.clone(),

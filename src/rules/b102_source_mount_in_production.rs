@@ -7,11 +7,13 @@ use crate::paths::is_within_posix;
 declare_rule! {
     /// ## What it does
     /// In a production compose file, reports a service with `build:` that
-    /// bind-mounts its own build context, or a directory inside it, over the
-    /// place where the image copied that source (`COPY . /app`), when the mount
-    /// hides nothing the image built (otherwise `B101` reports it). Mounts of
-    /// single files (configuration) and of directories that `.dockerignore`
-    /// keeps out of the image (data, logs, uploads) are not reported. When the
+    /// bind-mounts its own source over the place where the image copied it:
+    /// the whole build context over a `COPY . /app` destination, or a
+    /// directory that a `COPY` names (`COPY src/ /app/src/` and
+    /// `./src:/app/src`), when the mount hides nothing the image built
+    /// (otherwise `B101` reports it). Single files (configuration), directories
+    /// that `.dockerignore` keeps out of the image, and directories that only a
+    /// `COPY . .` takes along (data, logs, uploads) are not reported. When the
     /// Dockerfile cannot be read, only a mount of the whole context is.
     ///
     /// ## Why is this bad?
@@ -66,22 +68,32 @@ impl Rule for SourceMountInProduction {
                 let Some(host) = &mount.host_path else {
                     continue;
                 };
-                if !host.starts_with(context)
-                    || !mount.host_is_dir
+                let Ok(rel) = host.strip_prefix(context) else {
+                    continue;
+                };
+                let rel = crate::paths::slash(rel);
+                if mount.host_is_file
                     || svc.dockerignore.is_some_and(|d| d.excludes(host, true))
                     || shadow(&svc, mount).is_some()
                 {
                     continue;
                 }
-                // With the image known: the mount must cover files the image copied from the
-                // context. Without it: only a mount of the whole context is clearly source.
+                // Source, by what the Dockerfile says: the whole context, or a directory
+                // a COPY names, mounted where the image put it. A directory that only a
+                // `COPY . .` takes along (data, logs, uploads) is not taken for source.
                 let related: Vec<Label> = match svc.image {
                     Some(image) => image
                         .context_copies
                         .iter()
                         .filter(|c| {
-                            is_within_posix(&c.path, &mount.target)
-                                || is_within_posix(&mount.target, &c.path)
+                            let names_it = if c.src.is_empty() {
+                                rel.is_empty()
+                            } else {
+                                is_within_posix(&format!("/{rel}"), &format!("/{}", c.src))
+                            };
+                            names_it
+                                && (is_within_posix(&c.path, &mount.target)
+                                    || is_within_posix(&mount.target, &c.path))
                         })
                         .fold(Vec::new(), |mut labels: Vec<Label>, c| {
                             if !labels.iter().any(|l| l.span == c.span) {
@@ -94,7 +106,7 @@ impl Rule for SourceMountInProduction {
                         }),
                     None => Vec::new(),
                 };
-                if related.is_empty() && (svc.image.is_some() || host != context) {
+                if related.is_empty() && (svc.image.is_some() || !rel.is_empty()) {
                     continue;
                 }
                 let source = mount.source.as_deref().unwrap_or("");

@@ -166,13 +166,13 @@ fn process_environment_wins_over_dot_env() {
         .run();
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let findings = report["findings"].as_array().unwrap();
-    // ./elsewhere does not exist: B002 for the build, and the mount of a
-    // missing directory is neither B101 (no image facts) nor B102.
+    // ./elsewhere has no Dockerfile: B002 for the build; without image facts
+    // B101 cannot apply, and B102 sees the whole build context mounted.
     let rules: Vec<&str> = findings
         .iter()
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
-    assert_eq!(rules, vec!["B002"]);
+    assert_eq!(rules, vec!["B002", "B102"]);
     assert!(
         findings[0]["message"]
             .as_str()
