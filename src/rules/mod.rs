@@ -193,13 +193,17 @@ fn report_problems(meta: &'static RuleMeta, problems: &[LoadProblem], out: &mut 
     }
 }
 
-/// Run every rule.
+/// Run every rule (in parallel; the order is settled when findings are sorted).
 pub fn run_all(cx: &Context<'_>) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for rule in registry() {
-        rule.check(cx, &mut out);
-    }
-    out
+    use rayon::prelude::*;
+    registry()
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let mut out = Vec::new();
+            rule.check(cx, &mut out);
+            out
+        })
+        .collect()
 }
 
 #[cfg(test)]
