@@ -414,11 +414,6 @@ fn script_words(script: &str) -> Vec<String> {
         .collect()
 }
 
-/// Normalised container path helper for callers.
-pub fn container_path(p: &str) -> String {
-    normalize_posix(p)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

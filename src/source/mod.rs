@@ -115,20 +115,6 @@ impl SourceFile {
             .unwrap_or("")
             .trim_end_matches(['\n', '\r'])
     }
-
-    /// Byte offset where a 1-based line starts.
-    pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(self.text.len())
-    }
-
-    /// Byte offset of the end of the line containing `offset` (before the line break).
-    pub fn line_end(&self, offset: usize) -> usize {
-        let line = self.line_col(offset).line;
-        self.line_start(line) + self.line_text(line).len()
-    }
 }
 
 /// All files of one run. Files are only added, never removed, so ids stay valid.
@@ -142,29 +128,12 @@ impl SourceMap {
         SourceMap { files }
     }
 
-    pub fn add(&mut self, file: SourceFile) -> FileId {
-        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(file);
-        id
-    }
-
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
 
-    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
-    }
-
     pub fn display(&self, id: FileId) -> &str {
         self.get(id).map_or("<unknown>", |f| f.display.as_str())
-    }
-
-    pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files().find(|(_, f)| f.path == path).map(|(id, _)| id)
     }
 }
 
@@ -255,7 +224,6 @@ mod tests {
         // 'ç' is two bytes; 'd' is the second character of line 2
         assert_eq!(f.line_col(5), LineCol { line: 2, column: 2 });
         assert_eq!(f.line_text(2), "çd");
-        assert_eq!(f.line_end(3), 6);
     }
 
     #[test]
