@@ -326,8 +326,10 @@ pub struct StartPath {
 /// and the script or archive an interpreter is asked to run. Relative paths are
 /// resolved against `workdir`.
 pub fn start_paths(argv: &[String], shell: bool, workdir: &str, span: Span) -> Vec<StartPath> {
-    let words: Vec<String> = if shell {
-        script_words(argv.first().map_or("", String::as_str))
+    // Each simple command the container runs: every command of a shell script
+    // (`./migrate && ./server`), or the exec-form argv.
+    let commands: Vec<Vec<String>> = if shell {
+        script_commands(argv.first().map_or("", String::as_str))
     } else {
         match argv {
             [sh, flag, script, ..]
@@ -335,9 +337,9 @@ pub fn start_paths(argv: &[String], shell: bool, workdir: &str, span: Span) -> V
                     && flag.starts_with('-')
                     && flag.contains('c') =>
             {
-                script_words(script)
+                script_commands(script)
             }
-            _ => skip_init(argv),
+            _ => vec![skip_init(argv)],
         }
     };
     let written = if shell {
@@ -345,36 +347,41 @@ pub fn start_paths(argv: &[String], shell: bool, workdir: &str, span: Span) -> V
     } else {
         argv.join(" ")
     };
-    let mut out = Vec::new();
-    let Some(exe) = words.first() else {
-        return out;
-    };
-    let mut push = |p: &str| {
-        out.push(StartPath {
-            path: join_posix(workdir, p),
-            span,
-            written: written.clone(),
-        })
-    };
-    if exe.contains('/') && !exe.contains('$') {
-        push(exe);
-    }
-    let args = words.get(1..).unwrap_or(&[]);
-    let script = match base(exe) {
-        "node" | "python" | "python3" | "ruby" | "php" | "perl" | "bun" | "deno" => args
-            .iter()
-            .find(|a| !a.starts_with('-') && *a != "run" && looks_like_file(a)),
-        "java" => args
-            .iter()
-            .position(|a| a == "-jar")
-            .and_then(|i| args.get(i + 1)),
-        "dotnet" => args.iter().find(|a| a.ends_with(".dll")),
-        _ => None,
-    };
-    if let Some(s) = script
-        && !s.contains('$')
-    {
-        push(s);
+    let mut out: Vec<StartPath> = Vec::new();
+    for words in commands {
+        let Some(exe) = words.first() else {
+            continue;
+        };
+        let mut push = |p: &str| {
+            let path = join_posix(workdir, p);
+            if !out.iter().any(|o| o.path == path) {
+                out.push(StartPath {
+                    path,
+                    span,
+                    written: written.clone(),
+                });
+            }
+        };
+        if exe.contains('/') && !exe.contains('$') {
+            push(exe);
+        }
+        let args = words.get(1..).unwrap_or(&[]);
+        let script = match base(exe) {
+            "node" | "python" | "python3" | "ruby" | "php" | "perl" | "bun" | "deno" => args
+                .iter()
+                .find(|a| !a.starts_with('-') && *a != "run" && looks_like_file(a)),
+            "java" => args
+                .iter()
+                .position(|a| a == "-jar")
+                .and_then(|i| args.get(i + 1)),
+            "dotnet" => args.iter().find(|a| a.ends_with(".dll")),
+            _ => None,
+        };
+        if let Some(s) = script
+            && !s.contains('$')
+        {
+            push(s);
+        }
     }
     out
 }
@@ -402,15 +409,16 @@ fn looks_like_file(a: &str) -> bool {
     a.contains('/') || a.rsplit_once('.').is_some_and(|(_, ext)| !ext.is_empty())
 }
 
-/// The words of the first command of a shell script, after `exec` and assignments.
-fn script_words(script: &str) -> Vec<String> {
-    let mut commands = crate::shell::split_commands(script).into_iter();
-    let Some(first) = commands.next() else {
-        return Vec::new();
-    };
-    first
+/// The commands of a shell script, each without a leading `exec` and assignments.
+fn script_commands(script: &str) -> Vec<Vec<String>> {
+    crate::shell::split_commands(script)
         .into_iter()
-        .skip_while(|w| w == "exec" || (w.contains('=') && !w.starts_with('-')))
+        .map(|words| {
+            words
+                .into_iter()
+                .skip_while(|w| w == "exec" || (w.contains('=') && !w.starts_with('-')))
+                .collect()
+        })
         .collect()
 }
 
@@ -577,5 +585,9 @@ mod tests {
             vec!["/app/server"]
         );
         assert_eq!(p(&["sh", "-ec", "exec ./run"], false), vec!["/app/run"]);
+        assert_eq!(
+            p(&["./migrate && exec ./server"], true),
+            vec!["/app/migrate", "/app/server"]
+        );
     }
 }
