@@ -16,7 +16,7 @@ use crate::dockerfile::ignore::DockerIgnore;
 use crate::dockerfile::{self, Dockerfile, ImageFacts, facts::FactsError};
 use crate::paths::{normalize_host, slash};
 use crate::rules::{self, Context};
-use crate::source::{SourceMap, read_text};
+use crate::source::{SourceMap, Span, read_text};
 
 /// What to check.
 #[derive(Debug, Clone)]
@@ -341,7 +341,18 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
 
     let compose_files = table.compose_count();
     let sources = table.into_sources();
+    let mut parsed_dockerfiles: Vec<(&PathBuf, &Dockerfile)> = dockerfiles
+        .iter()
+        .filter_map(|(p, d)| match d {
+            DockerfileLoad::Parsed(df) => Some((p, df)),
+            _ => None,
+        })
+        .collect();
+    parsed_dockerfiles.sort_by(|a, b| a.0.cmp(b.0));
+    let parsed_dockerfiles: Vec<&Dockerfile> =
+        parsed_dockerfiles.into_iter().map(|(_, d)| d).collect();
     let cx = Context {
+        dockerfiles: &parsed_dockerfiles,
         dockerignores: &dockerignores,
         sources: &sources,
         stacks: &files,
@@ -350,6 +361,14 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         unreadable: &unreadable,
     };
     let mut diagnostics = rules::run_all(&cx);
+    // Secrets never leave berth: mask them in the text every report shows
+    // (and that line hashes are computed from).
+    let secrets: Vec<Span> = diagnostics
+        .iter()
+        .flat_map(|d| d.secrets.iter().copied())
+        .collect();
+    let mut sources = sources;
+    sources.mask(&secrets);
     diagnostic::finish(&sources, &mut diagnostics);
     Ok(Outcome {
         compose_files,

@@ -59,6 +59,8 @@ pub struct Diagnostic {
     pub line_hash: String,
     /// The merged stacks the finding was found in (empty for single files).
     pub stacks: Vec<String>,
+    /// Source ranges holding secrets: masked in every output.
+    pub secrets: Vec<Span>,
 }
 
 impl Diagnostic {
@@ -74,6 +76,7 @@ impl Diagnostic {
             fingerprint: String::new(),
             line_hash: String::new(),
             stacks: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 

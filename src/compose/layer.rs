@@ -69,6 +69,18 @@ pub struct ServiceLayer {
     pub entrypoint: Option<Patch<Spanned<Vec<String>>>>,
     pub profiles: Option<Patch<Vec<String>>>,
     pub extends: Option<Extends>,
+    pub settings: SettingsLayer,
+}
+
+/// The policy settings as one file writes them.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsLayer {
+    pub scalars: Vec<(&'static str, Patch<Spanned<String>>)>,
+    pub lists: Vec<(&'static str, Patch<Vec<Spanned<String>>>)>,
+    pub environment: Option<Patch<Vec<KeyValue>>>,
+    pub build_args: Vec<KeyValue>,
+    pub ports: Option<Patch<Vec<Port>>>,
+    pub depends_on: Option<Patch<Vec<Dependency>>>,
 }
 
 /// `include:` entry.
@@ -86,6 +98,8 @@ pub struct Include {
 pub struct FileLayer {
     pub services: Vec<ServiceLayer>,
     pub includes: Vec<Include>,
+    /// The top-level `version:` key, obsolete in Compose v2.
+    pub version: Option<Span>,
 }
 
 /// Top-level keys of the Compose specification (`x-` extensions are allowed too).
@@ -144,6 +158,7 @@ impl Loader<'_> {
             match k {
                 "services" => self.services(value, &mut out),
                 "include" => self.includes(value, &mut out),
+                "version" => out.version = Some(self.span(key)),
                 k if TOP_LEVEL.contains(&k) || k.starts_with("x-") => {}
                 k => {
                     let hint = crate::rules::docs::nearest(k, TOP_LEVEL)
@@ -255,6 +270,7 @@ impl Loader<'_> {
             entrypoint: None,
             profiles: None,
             extends: None,
+            settings: SettingsLayer::default(),
         };
         for (key, value) in fields {
             let tag = value.tag;
@@ -271,6 +287,9 @@ impl Loader<'_> {
                 Some("build") => {
                     let v = if reset { None } else { self.build(value) };
                     svc.build = Patch::from_tag(tag, v);
+                    if let Some(args) = value.get("args") {
+                        svc.settings.build_args = self.key_values(args, "`build.args`");
+                    }
                 }
                 Some("volumes") => {
                     let v = if reset {
@@ -313,10 +332,211 @@ impl Loader<'_> {
                     svc.profiles = Patch::from_tag(tag, v);
                 }
                 Some("extends") => svc.extends = self.extends(value),
-                _ => {}
+                Some(k) => self.setting(k, value, &mut svc.settings),
+                None => {}
             }
         }
         Some(svc)
+    }
+
+    /// A scalar's text, interpolated; lists are joined with spaces (`healthcheck.test`).
+    fn text(&mut self, n: &Node, what: &str) -> Option<Spanned<String>> {
+        match &n.value {
+            Value::Seq(items) => {
+                let parts: Vec<String> =
+                    items.iter().filter_map(|i| self.string(i, what)).collect();
+                Some(Spanned::new(parts.join(" "), self.span(n)))
+            }
+            _ => self.spanned_string(n, what),
+        }
+    }
+
+    fn scalar_setting(&mut self, key: &'static str, n: &Node, out: &mut SettingsLayer) {
+        let value = if n.tag == Some(Tag::Reset) {
+            None
+        } else {
+            self.text(n, &format!("`{key}`"))
+        };
+        if let Some(p) = Patch::from_tag(n.tag, value) {
+            out.scalars.push((key, p));
+        }
+    }
+
+    /// Settings beyond the mount model; unknown keys are left to Compose.
+    fn setting(&mut self, key: &str, value: &Node, out: &mut SettingsLayer) {
+        let reset = value.tag == Some(Tag::Reset);
+        if let Some(k) = SCALAR_KEYS.iter().find(|k| **k == key) {
+            self.scalar_setting(k, value, out);
+            return;
+        }
+        if let Some(k) = LIST_KEYS.iter().find(|k| **k == key) {
+            let items = if reset {
+                None
+            } else {
+                Some(match value.as_seq() {
+                    Some(items) => items
+                        .iter()
+                        .filter_map(|i| self.spanned_string(i, key))
+                        .collect(),
+                    None => self.spanned_string(value, key).into_iter().collect(),
+                })
+            };
+            if let Some(p) = Patch::from_tag(value.tag, items) {
+                out.lists.push((k, p));
+            }
+            return;
+        }
+        match key {
+            "healthcheck" | "deploy" => {
+                let nested: &[(&[&str], &'static str)] = if key == "healthcheck" {
+                    &[
+                        (&["test"], "healthcheck.test"),
+                        (&["disable"], "healthcheck.disable"),
+                    ]
+                } else {
+                    &[(
+                        &["resources", "limits", "memory"],
+                        "deploy.resources.limits.memory",
+                    )]
+                };
+                for (path, k) in nested {
+                    let mut node = Some(value);
+                    for step in *path {
+                        node = node.and_then(|n| n.get(step));
+                    }
+                    if let Some(n) = node {
+                        self.scalar_setting(k, n, out);
+                    }
+                }
+            }
+            "environment" => {
+                let v = if reset {
+                    None
+                } else {
+                    Some(self.key_values(value, "`environment`"))
+                };
+                out.environment = Patch::from_tag(value.tag, v);
+            }
+            "ports" => {
+                let v = if reset { None } else { Some(self.ports(value)) };
+                out.ports = Patch::from_tag(value.tag, v);
+            }
+            "depends_on" => {
+                let v = if reset {
+                    None
+                } else {
+                    Some(self.depends_on(value))
+                };
+                out.depends_on = Patch::from_tag(value.tag, v);
+            }
+            _ => {}
+        }
+    }
+
+    /// A mapping or a `NAME=value` list.
+    fn key_values(&mut self, n: &Node, what: &str) -> Vec<KeyValue> {
+        let mut out = Vec::new();
+        match &n.value {
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    let Some(name) = k.as_str() else { continue };
+                    let value = if v.is_null() {
+                        None
+                    } else {
+                        self.spanned_string(v, what)
+                    };
+                    out.push(KeyValue {
+                        key: Spanned::new(name.to_string(), self.span(k)),
+                        value,
+                    });
+                }
+            }
+            Value::Seq(items) => {
+                for item in items {
+                    let Some(entry) = self.string(item, what) else {
+                        continue;
+                    };
+                    let span = self.span(item);
+                    let (k, v) = match entry.split_once('=') {
+                        Some((k, v)) => (k.to_string(), Some(Spanned::new(v.to_string(), span))),
+                        None => (entry, None),
+                    };
+                    out.push(KeyValue {
+                        key: Spanned::new(k, span),
+                        value: v,
+                    });
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    fn ports(&mut self, n: &Node) -> Vec<Port> {
+        let Some(items) = n.as_seq() else {
+            if !n.is_null() {
+                self.problem(n, format!("`ports` must be a list, found {}", n.kind()));
+            }
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let span = self.span(item);
+            if item.as_map().is_some() {
+                let get =
+                    |this: &mut Self, k: &str| item.get(k).and_then(|v| this.string(v, "`ports`"));
+                let Some(target) = get(self, "target") else {
+                    self.problem(item, "a long-syntax port needs a `target`".into());
+                    continue;
+                };
+                out.push(Port {
+                    span,
+                    host_ip: get(self, "host_ip").filter(|h| !h.is_empty()),
+                    published: get(self, "published").filter(|p| !p.is_empty()),
+                    target,
+                    protocol: get(self, "protocol").unwrap_or_else(|| "tcp".into()),
+                });
+                continue;
+            }
+            let Some(spec) = self.string(item, "`ports`") else {
+                continue;
+            };
+            match super::volumes::split_port(&spec) {
+                Some(p) => out.push(Port { span, ..p }),
+                None => self.problem(item, format!("invalid port specification \"{spec}\"")),
+            }
+        }
+        out
+    }
+
+    fn depends_on(&mut self, n: &Node) -> Vec<Dependency> {
+        let mut out = Vec::new();
+        match &n.value {
+            Value::Seq(items) => {
+                for item in items {
+                    if let Some(name) = self.spanned_string(item, "`depends_on`") {
+                        out.push(Dependency {
+                            service: name,
+                            condition: None,
+                        });
+                    }
+                }
+            }
+            Value::Map(entries) => {
+                for (k, v) in entries {
+                    let Some(name) = k.as_str() else { continue };
+                    let condition = v
+                        .get("condition")
+                        .and_then(|c| self.string(c, "`depends_on.condition`"));
+                    out.push(Dependency {
+                        service: Spanned::new(name.to_string(), self.span(k)),
+                        condition,
+                    });
+                }
+            }
+            _ => {}
+        }
+        out
     }
 
     fn extends(&mut self, n: &Node) -> Option<Extends> {

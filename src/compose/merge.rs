@@ -4,8 +4,9 @@
 //! in place), `command`/`entrypoint` are replaced, `profiles` accumulate;
 //! `!reset` removes a value and `!override` replaces it without merging.
 
+use super::layer::SettingsLayer;
 use super::layer::{BuildLayer, Patch, ServiceLayer};
-use super::model::{Build, BuildContext, Service, Volume};
+use super::model::{Build, BuildContext, KeyValue, Service, Settings, Volume};
 use crate::source::Spanned;
 
 /// A service with nothing set yet.
@@ -19,6 +20,7 @@ pub fn empty(name: Spanned<String>) -> Service {
         command: None,
         entrypoint: None,
         profiles: Vec::new(),
+        settings: Settings::default(),
     }
 }
 
@@ -76,8 +78,68 @@ fn merge_volumes(into: &mut Vec<Volume>, layer: &[Volume]) {
     }
 }
 
+/// Entries merge by key: a later one replaces an earlier one in place.
+fn merge_by<T: Clone, K: PartialEq>(into: &mut Vec<T>, layer: &[T], key: impl Fn(&T) -> K) {
+    for v in layer {
+        match into.iter_mut().find(|o| key(o) == key(v)) {
+            Some(slot) => *slot = v.clone(),
+            None => into.push(v.clone()),
+        }
+    }
+}
+
+fn patch_list<T: Clone, K: PartialEq>(
+    into: &mut Vec<T>,
+    patch: &Option<Patch<Vec<T>>>,
+    key: impl Fn(&T) -> K,
+) {
+    match patch {
+        Some(Patch::Set(vs)) => merge_by(into, vs, key),
+        Some(Patch::Override(vs)) => *into = vs.clone(),
+        Some(Patch::Reset) => into.clear(),
+        None => {}
+    }
+}
+
+fn apply_settings(into: &mut Settings, layer: &SettingsLayer) {
+    for (k, p) in &layer.scalars {
+        match p {
+            Patch::Set(v) | Patch::Override(v) => {
+                into.scalars.insert(k, v.clone());
+            }
+            Patch::Reset => {
+                into.scalars.remove(k);
+            }
+        }
+    }
+    for (k, p) in &layer.lists {
+        let list = into.lists.entry(k).or_default();
+        patch_list(list, &Some(p.clone()), |s| s.value.clone());
+    }
+    patch_list(
+        &mut into.environment,
+        &layer.environment,
+        |kv: &KeyValue| kv.key.value.clone(),
+    );
+    merge_by(&mut into.build_args, &layer.build_args, |kv: &KeyValue| {
+        kv.key.value.clone()
+    });
+    patch_list(&mut into.ports, &layer.ports, |p| {
+        (
+            p.host_ip.clone(),
+            p.published.clone(),
+            p.target.clone(),
+            p.protocol.clone(),
+        )
+    });
+    patch_list(&mut into.depends_on, &layer.depends_on, |d| {
+        d.service.value.clone()
+    });
+}
+
 /// Apply one layer on top of a service.
 pub fn apply(into: &mut Service, layer: &ServiceLayer) {
+    apply_settings(&mut into.settings, &layer.settings);
     scalar(&mut into.image, &layer.image);
     match &layer.build {
         Some(Patch::Set(b)) => match &mut into.build {

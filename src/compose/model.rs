@@ -16,6 +16,8 @@ pub struct Stack {
     pub dir: PathBuf,
     pub production: bool,
     pub services: Vec<Service>,
+    /// Top-level `version:` keys of the stack's files.
+    pub versions: Vec<Span>,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +32,78 @@ pub struct Service {
     pub entrypoint: Option<Spanned<Vec<String>>>,
     /// `profiles:`; a service with profiles starts only when one is enabled.
     pub profiles: Vec<String>,
+    /// Everything else the policy rules read.
+    pub settings: Settings,
+}
+
+/// Scalar settings the policy rules read, by key. Nested keys are dotted.
+pub const SCALAR_KEYS: &[&str] = &[
+    "user",
+    "privileged",
+    "network_mode",
+    "pid",
+    "ipc",
+    "uts",
+    "userns_mode",
+    "read_only",
+    "container_name",
+    "restart",
+    "mem_limit",
+    "healthcheck.test",
+    "healthcheck.disable",
+    "deploy.resources.limits.memory",
+];
+
+/// List settings, merged as sets.
+pub const LIST_KEYS: &[&str] = &["cap_add", "cap_drop", "security_opt"];
+
+/// A `NAME=value` entry (`environment`, `build.args`), with where each part is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: Spanned<String>,
+    pub value: Option<Spanned<String>>,
+}
+
+/// A published port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Port {
+    pub span: Span,
+    /// Interface the port is published on (`127.0.0.1`); none means all interfaces.
+    pub host_ip: Option<String>,
+    /// Host port or range, if published.
+    pub published: Option<String>,
+    /// Container port or range.
+    pub target: String,
+    pub protocol: String,
+}
+
+/// An entry of `depends_on`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub service: Spanned<String>,
+    /// `service_started` (the default), `service_healthy`, `service_completed_successfully`.
+    pub condition: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub scalars: std::collections::BTreeMap<&'static str, Spanned<String>>,
+    pub lists: std::collections::BTreeMap<&'static str, Vec<Spanned<String>>>,
+    pub environment: Vec<KeyValue>,
+    /// `build.args` with their spans (the build model keeps only the values).
+    pub build_args: Vec<KeyValue>,
+    pub ports: Vec<Port>,
+    pub depends_on: Vec<Dependency>,
+}
+
+impl Settings {
+    pub fn scalar(&self, key: &str) -> Option<&Spanned<String>> {
+        self.scalars.get(key)
+    }
+
+    pub fn list(&self, key: &str) -> &[Spanned<String>] {
+        self.lists.get(key).map_or(&[], Vec::as_slice)
+    }
 }
 
 impl Service {

@@ -81,6 +81,8 @@ struct StackLoader<'a> {
     including: Vec<PathBuf>,
     /// `extends` cycles already reported (their members, sorted).
     cycles: Vec<Vec<(PathBuf, String)>>,
+    /// `version:` keys seen in the stack's files.
+    versions: Vec<Span>,
 }
 
 /// Load a stack. Problems are reported against the file and line that caused them.
@@ -96,9 +98,11 @@ pub fn load_stack(spec: &StackSpec, env: &Env, table: &FileTable) -> (Stack, Vec
         problems: Vec::new(),
         including: Vec::new(),
         cycles: Vec::new(),
+        versions: Vec::new(),
     };
     let vars = project_vars(&dir, &spec.env_files, env);
     let (files, services) = loader.project(&spec.files, &dir, &vars);
+    let versions = std::mem::take(&mut loader.versions);
     let name = match &spec.name {
         Some(n) => n.clone(),
         None => files
@@ -113,6 +117,7 @@ pub fn load_stack(spec: &StackSpec, env: &Env, table: &FileTable) -> (Stack, Vec
         dir,
         production: spec.production,
         services,
+        versions,
     };
     (stack, loader.problems)
 }
@@ -160,6 +165,7 @@ impl StackLoader<'_> {
                 continue;
             };
             ids.push(id);
+            self.versions.extend(layer.version);
             let file_dir = path.parent().unwrap_or(dir).to_path_buf();
             for inc in &layer.includes {
                 for svc in self.include(inc, &file_dir, vars) {

@@ -90,6 +90,42 @@ pub fn long_kind(ty: &str) -> Option<VolumeKind> {
     })
 }
 
+/// Split a short-syntax port: `[[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL]`, with
+/// IPv6 host addresses in brackets. The span is filled in by the caller.
+pub fn split_port(spec: &str) -> Option<super::model::Port> {
+    let (rest, protocol) = match spec.rsplit_once('/') {
+        Some((r, p)) => (r, p.to_string()),
+        None => (spec, "tcp".to_string()),
+    };
+    let (host_ip, rest) = if let Some(inner) = rest.strip_prefix('[') {
+        let (ip, after) = inner.split_once(']')?;
+        (
+            Some(ip.to_string()),
+            after.strip_prefix(':').unwrap_or(after),
+        )
+    } else {
+        (None, rest)
+    };
+    let parts: Vec<&str> = rest.split(':').collect();
+    let (host_ip, published, target) = match (host_ip, parts.as_slice()) {
+        (None, [t]) => (None, None, *t),
+        (None, [p, t]) => (None, Some(*p), *t),
+        (None, [ip, p, t]) => (Some(ip.to_string()), Some(*p), *t),
+        (Some(ip), [p, t]) => (Some(ip), Some(*p), *t),
+        _ => return None,
+    };
+    if target.is_empty() {
+        return None;
+    }
+    Some(super::model::Port {
+        span: crate::source::Span::new(crate::source::FileId(0), 0, 0),
+        host_ip: host_ip.filter(|h| !h.is_empty()),
+        published: published.filter(|p| !p.is_empty()).map(String::from),
+        target: target.to_string(),
+        protocol,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +162,47 @@ mod tests {
         );
         assert!(split_short(":/app").is_err());
         assert!(split_short("a:b:c:d").is_err());
+    }
+
+    #[test]
+    fn ports() {
+        let p = |s: &str| {
+            let p = split_port(s).unwrap();
+            (p.host_ip, p.published, p.target, p.protocol)
+        };
+        assert_eq!(p("80"), (None, None, "80".into(), "tcp".into()));
+        assert_eq!(
+            p("8080:80"),
+            (None, Some("8080".into()), "80".into(), "tcp".into())
+        );
+        assert_eq!(
+            p("127.0.0.1:5432:5432"),
+            (
+                Some("127.0.0.1".into()),
+                Some("5432".into()),
+                "5432".into(),
+                "tcp".into()
+            )
+        );
+        assert_eq!(
+            p("[::1]:53:53/udp"),
+            (
+                Some("::1".into()),
+                Some("53".into()),
+                "53".into(),
+                "udp".into()
+            )
+        );
+        assert_eq!(
+            p("3000-3005:3000-3005"),
+            (
+                None,
+                Some("3000-3005".into()),
+                "3000-3005".into(),
+                "tcp".into()
+            )
+        );
+        assert!(split_port("a:b:c:d").is_none());
     }
 
     #[test]

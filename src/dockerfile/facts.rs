@@ -49,6 +49,10 @@ pub struct ImageFacts {
     pub context_copies: Vec<ContextCopy>,
     pub entrypoint: Option<StartCommand>,
     pub cmd: Option<StartCommand>,
+    /// The last `USER` of the deployed stage (inherited through `FROM <stage>`).
+    pub user: Option<(String, Span)>,
+    /// The last `HEALTHCHECK`: `true` when it is `HEALTHCHECK NONE`.
+    pub healthcheck: Option<(bool, Span)>,
     /// `CMD` was set in the stage being read (an `ENTRYPOINT` keeps it then).
     cmd_set_here: bool,
 }
@@ -239,6 +243,12 @@ fn apply(
                     }
                 }
             }
+        }
+        Instruction::User { user, span } => {
+            facts.user = Some((expand(user, vars), *span));
+        }
+        Instruction::Healthcheck { none, span } => {
+            facts.healthcheck = Some((*none, *span));
         }
         Instruction::Start {
             entrypoint,

@@ -45,6 +45,15 @@ pub enum Instruction {
         script: String,
         span: Span,
     },
+    User {
+        user: String,
+        span: Span,
+    },
+    /// `HEALTHCHECK`; `none` for `HEALTHCHECK NONE`.
+    Healthcheck {
+        none: bool,
+        span: Span,
+    },
     /// `CMD` or `ENTRYPOINT`.
     Start {
         entrypoint: bool,

@@ -131,6 +131,17 @@ fn convert(file: FileId, text: &str, inst: &pd::Instruction<'_>) -> Vec<Instruct
                 span: span(c.entrypoint.span.start, end),
             }]
         }
+        pd::Instruction::User(u) => vec![Instruction::User {
+            user: u.arguments.value.trim().to_string(),
+            span: span(u.user.span.start, u.arguments.span.end),
+        }],
+        pd::Instruction::Healthcheck(h) => {
+            let none = matches!(h.arguments, pd::HealthcheckArguments::None { .. });
+            vec![Instruction::Healthcheck {
+                none,
+                span: span(h.healthcheck.span.start, h.healthcheck.span.end),
+            }]
+        }
         _ => Vec::new(),
     }
 }

@@ -12,6 +12,18 @@ mod b001_invalid_compose_file;
 mod b002_unreadable_dockerfile;
 mod b101_mount_shadows_build_output;
 mod b102_source_mount_in_production;
+mod b106_copy_from_unknown_stage;
+mod b201_privileged;
+mod b202_docker_socket_mounted;
+mod b203_host_namespace;
+mod b204_dangerous_capability;
+mod b205_security_profile_disabled;
+mod b206_sensitive_host_path;
+mod b208_credential_literal;
+mod b301_unpinned_image;
+mod b302_obsolete_version;
+mod b303_duplicate_container_name;
+mod b304_duplicate_host_port;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -107,6 +119,18 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &b002_unreadable_dockerfile::UnreadableDockerfile,
         &b101_mount_shadows_build_output::MountShadowsBuildOutput,
         &b102_source_mount_in_production::SourceMountInProduction,
+        &b106_copy_from_unknown_stage::CopyFromUnknownStage,
+        &b201_privileged::Privileged,
+        &b202_docker_socket_mounted::DockerSocketMounted,
+        &b203_host_namespace::HostNamespace,
+        &b204_dangerous_capability::DangerousCapability,
+        &b205_security_profile_disabled::SecurityProfileDisabled,
+        &b206_sensitive_host_path::SensitiveHostPath,
+        &b208_credential_literal::CredentialLiteral,
+        &b301_unpinned_image::UnpinnedImage,
+        &b302_obsolete_version::ObsoleteVersion,
+        &b303_duplicate_container_name::DuplicateContainerName,
+        &b304_duplicate_host_port::DuplicateHostPort,
     ]
 }
 
@@ -131,6 +155,8 @@ pub struct Context<'a> {
     pub unreadable: &'a [LoadProblem],
     /// `.dockerignore` of each local build context that has one.
     pub dockerignores: &'a BTreeMap<PathBuf, DockerIgnore>,
+    /// Every Dockerfile that was read and parsed, once each.
+    pub dockerfiles: &'a [&'a crate::dockerfile::Dockerfile],
 }
 
 /// A service together with its stack and, when its Dockerfile was read, its image facts.

@@ -132,6 +132,30 @@ impl SourceMap {
         self.files.get(id.0 as usize)
     }
 
+    /// Replace the bytes of each span with `*` (each byte of a multi-byte
+    /// character too), so that offsets, lines and columns stay valid.
+    pub fn mask(&mut self, spans: &[Span]) {
+        for span in spans {
+            let Some(file) = self.files.get_mut(span.file.0 as usize) else {
+                continue;
+            };
+            let (mut start, mut end) = (
+                span.start.min(file.text.len()),
+                span.end.min(file.text.len()),
+            );
+            while !file.text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !file.text.is_char_boundary(end) {
+                end += 1;
+            }
+            if start < end {
+                let stars = "*".repeat(end - start);
+                file.text.replace_range(start..end, &stars);
+            }
+        }
+    }
+
     pub fn display(&self, id: FileId) -> &str {
         self.get(id).map_or("<unknown>", |f| f.display.as_str())
     }
@@ -224,6 +248,19 @@ mod tests {
         // 'ç' is two bytes; 'd' is the second character of line 2
         assert_eq!(f.line_col(5), LineCol { line: 2, column: 2 });
         assert_eq!(f.line_text(2), "çd");
+    }
+
+    #[test]
+    fn masking_keeps_offsets() {
+        let mut map = SourceMap::from_files(vec![SourceFile::new(
+            "x".into(),
+            "x".into(),
+            "A=pässword\nB=2\n".into(),
+        )]);
+        map.mask(&[Span::new(FileId(0), 2, 11)]);
+        let f = map.get(FileId(0)).unwrap();
+        assert_eq!(f.text, "A=*********\nB=2\n");
+        assert_eq!(f.line_col(12), LineCol { line: 2, column: 1 });
     }
 
     #[test]

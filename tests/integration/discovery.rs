@@ -27,6 +27,14 @@ fn checked_files(dir: &Path, args: &[&str]) -> (Vec<String>, String) {
     (files, out.stdout)
 }
 
+/// The mount rules' findings (the seed also has credential and image findings).
+fn mount_rules(json: &str) -> Vec<String> {
+    rule_ids(json)
+        .into_iter()
+        .filter(|r| r.starts_with("B1"))
+        .collect()
+}
+
 const BROKEN: &str = "services:\n  a: [\n";
 
 #[test]
@@ -87,7 +95,7 @@ fn build_contexts_outside_the_root_are_not_read() {
     symlink(tmp.path().join("backend"), root.join("backend")).unwrap();
     let (_, out) = checked_files(&root, &[]);
     // Not read: no B101 (the image is unknown); B102 still sees the source mount.
-    assert_eq!(rule_ids(&out), vec!["B102"]);
+    assert_eq!(mount_rules(&out), vec!["B102"]);
     assert!(out.contains("\"dockerfiles\": 0"), "{out}");
     // A context written as ../ is outside lexically.
     let compose = fs::read_to_string(root.join("docker-compose.yml")).unwrap();
@@ -97,14 +105,14 @@ fn build_contexts_outside_the_root_are_not_read() {
         compose.replace("build: ./backend", "build: ../backend"),
     )
     .unwrap();
-    let (files, out) = checked_files(&root, &[]);
-    assert!(files.is_empty(), "{out}");
+    let (_, out) = checked_files(&root, &[]);
+    assert!(mount_rules(&out).is_empty(), "{out}");
     // Checked from the parent, the same files are inside the root and B101 fires.
     let out = Berth::new()
         .current_dir(tmp.path())
         .args(["check", "--format", "json"])
         .run();
-    assert_eq!(rule_ids(&out.stdout), vec!["B101"]);
+    assert_eq!(mount_rules(&out.stdout), vec!["B101"]);
 }
 
 #[test]

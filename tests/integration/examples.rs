@@ -10,13 +10,47 @@ fn ids(dir: &str) -> (i32, Vec<String>) {
     (out.code, rule_ids(&out.stdout))
 }
 
-#[test]
-fn seed_incident_fails_with_b101() {
-    assert_eq!(ids("seed-incident"), (1, vec!["B101".to_string()]));
+fn levels(dir: &str) -> Vec<String> {
+    let out = Berth::new()
+        .current_dir(repo().join("examples").join(dir))
+        .args(["check", "--format", "json"])
+        .run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["level"].as_str().unwrap()
+            )
+        })
+        .collect()
 }
 
 #[test]
-fn seed_fixed_and_dev_split_pass() {
-    assert_eq!(ids("seed-fixed"), (0, vec![]));
-    assert_eq!(ids("seed-dev-split"), (0, vec![]));
+fn seed_incident_fails_with_b101_credentials_and_unpinned_images() {
+    let (code, mut rules) = ids("seed-incident");
+    assert_eq!(code, 1);
+    rules.sort();
+    assert_eq!(rules, vec!["B101", "B208", "B301", "B302"]);
+    assert!(levels("seed-incident").contains(&"B101 error".to_string()));
+}
+
+#[test]
+fn seed_fixed_and_dev_split_have_no_error() {
+    for dir in ["seed-fixed", "seed-dev-split"] {
+        assert_eq!(ids(dir).0, 0, "{dir}");
+        let levels = levels(dir);
+        assert!(
+            !levels.is_empty(),
+            "{dir}: the fixed files still hold credentials"
+        );
+        assert!(
+            levels.iter().all(|l| !l.ends_with(" error")),
+            "{dir}: {levels:?}"
+        );
+    }
 }

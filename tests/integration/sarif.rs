@@ -30,7 +30,12 @@ fn sarif_lists_every_rule_and_indexes_results() {
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), berth::rules::registry().len());
-    let result = &run["results"][0];
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "B101")
+        .unwrap();
     let index = result["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(rules[index]["id"], result["ruleId"]);
     assert_eq!(
@@ -41,7 +46,12 @@ fn sarif_lists_every_rule_and_indexes_results() {
 }
 
 fn fingerprints(log: &serde_json::Value) -> (serde_json::Value, u64) {
-    let r = &log["runs"][0]["results"][0];
+    let r = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "B101")
+        .unwrap();
     (
         r["partialFingerprints"].clone(),
         r["locations"][0]["physicalLocation"]["region"]["startLine"]

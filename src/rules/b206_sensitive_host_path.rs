@@ -1,0 +1,118 @@
+use super::b202_docker_socket_mounted::is_docker_socket;
+use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::compose::VolumeKind;
+use crate::diagnostic::{Diagnostic, Label};
+use crate::paths::{is_within_posix, normalize_posix, slash};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports bind mounts of sensitive host paths: the root `/` and
+    /// `/etc`, `/proc`, `/sys`, `/boot`, `/dev`, `/root`, `/var/run`, `/run`,
+    /// `/var/lib/docker`, and credentials in a home directory (`~/.ssh`,
+    /// `~/.aws`, `~/.docker`, `~/.kube`, `~/.gnupg`). The Docker socket has
+    /// its own rule (`B202`). A writable mount of the host root is an error.
+    ///
+    /// ## Why is this bad?
+    /// These paths hold the host's configuration, credentials and kernel
+    /// interfaces. A container that can read them learns secrets; one that can
+    /// write them can take over the host.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   backup:
+    ///     image: example/backup:1
+    ///     volumes:
+    ///       - /:/host
+    ///       - ~/.ssh:/root/.ssh
+    /// ```
+    ///
+    /// ## How to fix
+    /// Mount only the file or directory the service needs, read-only (`:ro`),
+    /// and pass credentials as secrets instead of mounting a home directory.
+    pub struct SensitiveHostPath {
+        code: "B206",
+        name: "sensitive-host-path",
+        level: Warning,
+        summary: "A sensitive host path (/, /etc, /proc, ~/.ssh, ...) is bind-mounted.",
+        tags: ["security", "mounts"],
+        security_severity: "7.5",
+    }
+}
+
+const SYSTEM: &[&str] = &[
+    "/etc",
+    "/proc",
+    "/sys",
+    "/boot",
+    "/dev",
+    "/root",
+    "/var/run",
+    "/run",
+    "/var/lib/docker",
+];
+const HOME: &[&str] = &[".ssh", ".aws", ".docker", ".kube", ".gnupg"];
+
+/// Why a host path is sensitive, if it is.
+fn sensitive(written: &str, host: &str) -> Option<String> {
+    if host == "/" {
+        return Some("the host's root file system".into());
+    }
+    // Credentials in a home directory, however HOME expands on this machine.
+    if let Some(rest) = written.strip_prefix("~/")
+        && let Some(first) = rest.split('/').next()
+        && HOME.contains(&first)
+    {
+        return Some(format!("`~/{first}`, credentials in a home directory"));
+    }
+    SYSTEM
+        .iter()
+        .find(|p| is_within_posix(host, p))
+        .map(|p| format!("`{p}` on the host"))
+}
+
+impl Rule for SensitiveHostPath {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        for svc in cx.services() {
+            for v in svc
+                .service
+                .volumes
+                .iter()
+                .filter(|v| v.kind == VolumeKind::Bind)
+            {
+                let (Some(source), Some(host)) = (&v.source, &v.host_path) else {
+                    continue;
+                };
+                let host = normalize_posix(&slash(host));
+                if is_docker_socket(&host) {
+                    continue;
+                }
+                let Some(what) = sensitive(source, &host) else {
+                    continue;
+                };
+                let writable_root = host == "/" && !v.read_only;
+                let mut d = Diagnostic::new(
+                    &Self::META,
+                    Label::new(v.span, format!("mounts {source}")),
+                    format!(
+                        "service `{}`{} mounts {what}{}",
+                        svc.service.name.value,
+                        svc.profile_note(),
+                        if writable_root { ", writable" } else { "" }
+                    ),
+                )
+                .with_help("mount only the file or directory the service needs, read-only (`:ro`); pass credentials as secrets")
+                .with_key(format!("{}|{}", svc.service.name.value, v.target))
+                .in_stack(svc.stack);
+                if writable_root {
+                    d.level = crate::diagnostic::Level::Error;
+                }
+                out.push(d);
+            }
+        }
+    }
+}
