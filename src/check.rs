@@ -17,6 +17,7 @@ use crate::dockerfile::{self, Dockerfile, ImageFacts, facts::FactsError};
 use crate::paths::{normalize_host, slash};
 use crate::rules::{self, Context};
 use crate::source::{SourceMap, Span, read_text};
+use crate::suppress;
 
 /// What to check.
 #[derive(Debug, Clone)]
@@ -38,6 +39,10 @@ pub struct Outcome {
     pub compose_files: usize,
     /// Dockerfiles read.
     pub dockerfiles: usize,
+    /// The rule settings the run used (for SARIF's rule list).
+    pub policy: rules::Policy,
+    /// A baseline was given: SARIF marks each result new or unchanged.
+    pub baseline_used: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -207,6 +212,10 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
             }
         }
     };
+    let found: Vec<Found> = found
+        .into_iter()
+        .filter(|f| !config.ignores(&f.path))
+        .collect();
     let specs = plan(&found, &config, &opts.env, &opts.cwd);
     let roots: HashMap<&Path, &Path> = found
         .iter()
@@ -352,6 +361,7 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
     let parsed_dockerfiles: Vec<&Dockerfile> =
         parsed_dockerfiles.into_iter().map(|(_, d)| d).collect();
     let cx = Context {
+        policy: &config.policy,
         dockerfiles: &parsed_dockerfiles,
         dockerignores: &dockerignores,
         sources: &sources,
@@ -369,9 +379,19 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         .collect();
     let mut sources = sources;
     sources.mask(&secrets);
+    let suppressions = suppress::scan(&sources, sources.ids());
+    suppress::apply(
+        &sources,
+        &suppressions,
+        &mut diagnostics,
+        &config.policy,
+        config.config.require_suppression_reason,
+    );
     diagnostic::finish(&sources, &mut diagnostics);
     Ok(Outcome {
         compose_files,
+        policy: config.policy.clone(),
+        baseline_used: false,
         dockerfiles: dockerfiles
             .values()
             .filter(|d| matches!(d, DockerfileLoad::Parsed(_) | DockerfileLoad::Invalid(_)))

@@ -70,6 +70,12 @@ pub struct CheckArgs {
     /// Configuration file (default: `berth.yml` or `.berth.yml` in the first PATH).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Report only findings not recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (and report as usual).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Exit 1 when a finding is at or above this level.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,

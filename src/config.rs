@@ -13,13 +13,41 @@ use crate::paths::normalize_host;
 pub const NAMES: &[&str] = &["berth.yml", ".berth.yml"];
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Config {
     /// Stacks to check, replacing the default ones of their directories.
     #[serde(default)]
     pub stacks: Vec<StackConfig>,
     #[serde(default)]
     pub patterns: Patterns,
+    /// Per rule (id or name): `on`, `off`, a level, or a table.
+    #[serde(default)]
+    pub rules: std::collections::BTreeMap<String, RuleSetting>,
+    /// Compose files not to check (globs, relative to the config file).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// `# berth: ignore[...]` comments must give a reason.
+    #[serde(default)]
+    pub require_suppression_reason: bool,
+}
+
+/// A rule's setting: `B301: off`, `B208: error`, or a table.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RuleSetting {
+    /// `on`/`off` may reach here as YAML 1.1 booleans.
+    Bool(bool),
+    Switch(String),
+    Table(RuleTable),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleTable {
+    pub enabled: Option<bool>,
+    pub level: Option<String>,
+    #[serde(default)]
+    pub options: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -61,6 +89,99 @@ pub struct Loaded {
     pub dir: PathBuf,
     pub config: Config,
     pub classifier: Classifier,
+    pub policy: crate::rules::Policy,
+    pub ignore: Option<globset::GlobSet>,
+}
+
+impl Loaded {
+    /// Is this compose file excluded by `ignore`?
+    pub fn ignores(&self, path: &Path) -> bool {
+        let Some(set) = &self.ignore else {
+            return false;
+        };
+        path.strip_prefix(&self.dir)
+            .map(|rel| set.is_match(rel))
+            .unwrap_or(false)
+    }
+}
+
+fn level(name: &str) -> Option<crate::diagnostic::Level> {
+    use crate::diagnostic::Level;
+    match name {
+        "error" => Some(Level::Error),
+        "warning" => Some(Level::Warning),
+        "note" => Some(Level::Note),
+        _ => None,
+    }
+}
+
+/// Turn `rules:` into a policy, rejecting unknown rules, levels and options.
+fn policy(config: &Config) -> Result<crate::rules::Policy, String> {
+    use crate::rules::{docs::nearest, find, registry};
+    let mut p = crate::rules::Policy::default();
+    let names: Vec<&str> = registry()
+        .iter()
+        .flat_map(|r| [r.meta().code, r.meta().name])
+        .collect();
+    for (key, setting) in &config.rules {
+        let Some(rule) = find(key) else {
+            let hint = nearest(key, &names)
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            return Err(format!("rules: unknown rule `{key}`{hint}"));
+        };
+        let meta = rule.meta();
+        match setting {
+            RuleSetting::Bool(b) => {
+                p.enabled.insert(meta.code, *b);
+            }
+            RuleSetting::Switch(s) => match s.as_str() {
+                "on" | "true" => {
+                    p.enabled.insert(meta.code, true);
+                }
+                "off" | "false" => {
+                    p.enabled.insert(meta.code, false);
+                }
+                other => match level(other) {
+                    Some(l) => {
+                        p.enabled.insert(meta.code, true);
+                        p.levels.insert(meta.code, l);
+                    }
+                    None => {
+                        return Err(format!(
+                            "rules.{key}: `{other}` is not on, off, error, warning or note"
+                        ));
+                    }
+                },
+            },
+            RuleSetting::Table(t) => {
+                if let Some(e) = t.enabled {
+                    p.enabled.insert(meta.code, e);
+                }
+                if let Some(l) = &t.level {
+                    let l = level(l).ok_or_else(|| {
+                        format!("rules.{key}.level: `{l}` is not error, warning or note")
+                    })?;
+                    p.levels.insert(meta.code, l);
+                }
+                for name in t.options.keys() {
+                    if !meta.options.contains(&name.as_str()) {
+                        let hint = nearest(name, meta.options)
+                            .map(|n| format!("; did you mean `{n}`?"))
+                            .unwrap_or_default();
+                        return Err(format!(
+                            "rules.{key}.options: `{meta_code}` has no option `{name}`{hint}",
+                            meta_code = meta.code
+                        ));
+                    }
+                }
+                if !t.options.is_empty() {
+                    p.options.insert(meta.code, t.options.clone());
+                }
+            }
+        }
+    }
+    Ok(p)
 }
 
 impl Loaded {
@@ -126,9 +247,21 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
             return Err(invalid(format!("stack `{}` lists no files", s.name)));
         }
     }
+    let policy = policy(&config).map_err(invalid)?;
+    let ignore = if config.ignore.is_empty() {
+        None
+    } else {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in &config.ignore {
+            b.add(globset::Glob::new(g).map_err(|e| invalid(format!("ignore: `{g}`: {e}")))?);
+        }
+        Some(b.build().map_err(|e| invalid(format!("ignore: {e}")))?)
+    };
     Ok(Loaded {
         dir: path.parent().map_or_else(PathBuf::new, Path::to_path_buf),
         config,
         classifier,
+        policy,
+        ignore,
     })
 }

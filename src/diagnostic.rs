@@ -61,6 +61,17 @@ pub struct Diagnostic {
     pub stacks: Vec<String>,
     /// Source ranges holding secrets: masked in every output.
     pub secrets: Vec<Span>,
+    /// Silenced by a `# berth: ignore[...]` comment, with its reason.
+    pub suppressed: Option<String>,
+    /// Recorded in the baseline given with `--baseline`.
+    pub in_baseline: bool,
+}
+
+impl Diagnostic {
+    /// Counts for the exit code and is shown: neither suppressed nor in the baseline.
+    pub fn is_active(&self) -> bool {
+        self.suppressed.is_none() && !self.in_baseline
+    }
 }
 
 impl Diagnostic {
@@ -77,6 +88,8 @@ impl Diagnostic {
             line_hash: String::new(),
             stacks: Vec::new(),
             secrets: Vec::new(),
+            suppressed: None,
+            in_baseline: false,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod paths;
 pub mod rules;
 pub mod shell;
 pub mod source;
+pub mod suppress;
 
 /// Where berth's source and rule documentation live.
 pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");

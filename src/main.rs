@@ -67,12 +67,27 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.paths.clone()
     };
-    let outcome = check(&CheckOptions {
+    let mut outcome = check(&CheckOptions {
         paths,
         config: args.config.clone(),
         cwd,
         env: Env::from_process(),
     })?;
+    if let Some(path) = &args.baseline {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read baseline {}", path.display()))?;
+        let baseline: berth::suppress::Baseline = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a berth baseline", path.display()))?;
+        berth::suppress::apply_baseline(&baseline, &mut outcome.diagnostics);
+        outcome.baseline_used = true;
+    }
+    if let Some(path) = &args.write_baseline {
+        let baseline = berth::suppress::baseline_of(&outcome.sources, &outcome.diagnostics);
+        let mut text =
+            serde_json::to_string_pretty(&baseline).context("cannot render the baseline")?;
+        text.push('\n');
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let rendered = report::render(args.format, &outcome, color_wanted(&args));
     match &args.output {
         Some(path) => std::fs::write(path, rendered)
@@ -89,10 +104,12 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let failing = args
-        .fail_on
-        .threshold()
-        .is_some_and(|t| outcome.diagnostics.iter().any(|d| d.level >= t));
+    let failing = args.fail_on.threshold().is_some_and(|t| {
+        outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.is_active() && d.level >= t)
+    });
     exit_now(u8::from(failing))
 }
 

@@ -20,7 +20,7 @@ pub fn escape_property(s: &str) -> String {
 
 pub fn render(outcome: &Outcome) -> String {
     let mut out = String::new();
-    for d in &outcome.diagnostics {
+    for d in outcome.diagnostics.iter().filter(|d| d.is_active()) {
         let (start, end) = range(&outcome.sources, d.primary.span);
         let command = match d.level {
             Level::Error => "error",

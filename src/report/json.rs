@@ -95,6 +95,7 @@ pub fn render(outcome: &Outcome) -> String {
         findings: outcome
             .diagnostics
             .iter()
+            .filter(|d| d.is_active())
             .map(|d| Finding {
                 rule: d.rule.code,
                 name: d.rule.name,

@@ -36,9 +36,10 @@ pub struct Counts {
     pub notes: usize,
 }
 
+/// Counts of the findings that are shown (not suppressed, not in the baseline).
 pub fn counts(diags: &[Diagnostic]) -> Counts {
     let mut c = Counts::default();
-    for d in diags {
+    for d in diags.iter().filter(|d| d.is_active()) {
         match d.level {
             Level::Error => c.errors += 1,
             Level::Warning => c.warnings += 1,
@@ -81,11 +82,24 @@ pub fn summary_line(outcome: &Outcome) -> String {
         plural(outcome.compose_files, "compose file", "compose files"),
         plural(outcome.dockerfiles, "Dockerfile", "Dockerfiles")
     );
-    if outcome.diagnostics.is_empty() {
-        return format!("No problems found in {scope}.");
+    let hidden = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| !d.is_active())
+        .count();
+    let tail = if hidden > 0 {
+        format!(
+            " ({} suppressed or in the baseline)",
+            plural(hidden, "finding", "findings")
+        )
+    } else {
+        String::new()
+    };
+    if c.errors + c.warnings + c.notes == 0 {
+        return format!("No problems found in {scope}{tail}.");
     }
     format!(
-        "Found {}, {} and {} in {scope}.",
+        "Found {}, {} and {} in {scope}{tail}.",
         plural(c.errors, "error", "errors"),
         plural(c.warnings, "warning", "warnings"),
         plural(c.notes, "note", "notes")

@@ -9,7 +9,7 @@ use serde_sarif::sarif;
 use super::range;
 use crate::check::Outcome;
 use crate::diagnostic::{Label, Level};
-use crate::rules::{RuleMeta, registry};
+use crate::rules::RuleMeta;
 use crate::source::SourceMap;
 
 /// A `$schema` value GitHub accepts.
@@ -33,7 +33,7 @@ fn full_description(docs: &str) -> String {
         .unwrap_or_default()
 }
 
-fn rule(meta: &RuleMeta) -> sarif::ReportingDescriptor {
+fn rule(meta: &RuleMeta, default_level: Level) -> sarif::ReportingDescriptor {
     let docs = meta.docs();
     let mut extra = BTreeMap::new();
     if let Some(sev) = meta.security_severity {
@@ -66,7 +66,7 @@ fn rule(meta: &RuleMeta) -> sarif::ReportingDescriptor {
         .help_uri(meta.help_uri())
         .default_configuration(
             sarif::ReportingConfiguration::builder()
-                .level(serde_json::json!(level(meta.level)))
+                .level(serde_json::json!(level(default_level)))
                 .build(),
         )
         .properties(properties)
@@ -117,7 +117,8 @@ fn physical(sources: &SourceMap, l: &Label) -> sarif::PhysicalLocation {
 }
 
 pub fn render(outcome: &Outcome) -> String {
-    let rules: Vec<&RuleMeta> = registry().iter().map(|r| r.meta()).collect();
+    // Every enabled rule, at the level this run gives it.
+    let rules: Vec<&RuleMeta> = outcome.policy.enabled_rules();
     let results: Vec<sarif::Result> = outcome
         .diagnostics
         .iter()
@@ -162,13 +163,24 @@ pub fn render(outcome: &Outcome) -> String {
                 .message(message(text))
                 .locations(vec![location])
                 .partial_fingerprints(fingerprints);
-            if related.is_empty() {
-                builder.build()
-            } else {
-                let mut r = builder.build();
+            let mut r = builder.build();
+            if !related.is_empty() {
                 r.related_locations = Some(related);
-                r
             }
+            if let Some(reason) = &d.suppressed {
+                let mut sup = sarif::Suppression::builder()
+                    .kind(serde_json::json!("inSource"))
+                    .build();
+                if !reason.is_empty() {
+                    sup.justification = Some(reason.clone());
+                }
+                r.suppressions = Some(vec![sup]);
+            }
+            if outcome.baseline_used {
+                let state = if d.in_baseline { "unchanged" } else { "new" };
+                r.baseline_state = Some(serde_json::json!(state));
+            }
+            r
         })
         .collect();
     let driver = sarif::ToolComponent::builder()
@@ -176,7 +188,12 @@ pub fn render(outcome: &Outcome) -> String {
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .information_uri(crate::REPOSITORY)
-        .rules(rules.iter().map(|r| rule(r)).collect::<Vec<_>>())
+        .rules(
+            rules
+                .iter()
+                .map(|r| rule(r, outcome.policy.level(r)))
+                .collect::<Vec<_>>(),
+        )
         .build();
     let run = sarif::Run::builder()
         .tool(sarif::Tool::builder().driver(driver).build())

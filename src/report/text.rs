@@ -75,7 +75,7 @@ pub fn render(outcome: &Outcome, color: bool) -> String {
         Renderer::plain()
     };
     let mut out = String::new();
-    for d in &outcome.diagnostics {
+    for d in outcome.diagnostics.iter().filter(|d| d.is_active()) {
         let report = group(&outcome.sources, d);
         out.push_str(&renderer.render(&report));
         out.push_str("\n\n");

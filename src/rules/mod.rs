@@ -10,6 +10,7 @@ pub mod docs;
 
 mod b001_invalid_compose_file;
 mod b002_unreadable_dockerfile;
+mod b003_unused_suppression;
 mod b101_mount_shadows_build_output;
 mod b102_source_mount_in_production;
 mod b106_copy_from_unknown_stage;
@@ -34,6 +35,8 @@ use crate::dockerfile::ImageFacts;
 use crate::dockerfile::ignore::DockerIgnore;
 use crate::source::SourceMap;
 
+pub use b003_unused_suppression::UnusedSuppression;
+
 /// A rule's identity and documentation.
 #[derive(Debug)]
 pub struct RuleMeta {
@@ -47,6 +50,10 @@ pub struct RuleMeta {
     pub tags: &'static [&'static str],
     /// CVSS-like score for security rules (SARIF `security-severity`).
     pub security_severity: Option<&'static str>,
+    /// Off unless berth.yml turns it on (rules many teams do not want).
+    pub opt_in: bool,
+    /// Option names berth.yml may set for this rule (each a list of strings).
+    pub options: &'static [&'static str],
     /// The rule's doc comment, raw.
     pub raw_docs: &'static str,
 }
@@ -84,6 +91,8 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             tags: [$($tag:literal),* $(,)?]
             $(, security_severity: $sev:literal)?
+            $(, opt_in: $opt_in:literal)?
+            $(, options: [$($opt:literal),* $(,)?])?
             $(,)?
         }
     ) => {
@@ -98,12 +107,16 @@ macro_rules! declare_rule {
                 summary: $summary,
                 tags: &[$($tag),*],
                 security_severity: declare_rule!(@sev $($sev)?),
+                opt_in: declare_rule!(@opt_in $($opt_in)?),
+                options: &[$($($opt),*)?],
                 raw_docs: concat!($($doc, "\n"),*),
             };
         }
     };
     (@sev) => { None };
     (@sev $sev:literal) => { Some($sev) };
+    (@opt_in) => { false };
+    (@opt_in $v:literal) => { $v };
 }
 pub(crate) use declare_rule;
 
@@ -117,6 +130,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
     &[
         &b001_invalid_compose_file::InvalidComposeFile,
         &b002_unreadable_dockerfile::UnreadableDockerfile,
+        &b003_unused_suppression::UnusedSuppression,
         &b101_mount_shadows_build_output::MountShadowsBuildOutput,
         &b102_source_mount_in_production::SourceMountInProduction,
         &b106_copy_from_unknown_stage::CopyFromUnknownStage,
@@ -157,6 +171,46 @@ pub struct Context<'a> {
     pub dockerignores: &'a BTreeMap<PathBuf, DockerIgnore>,
     /// Every Dockerfile that was read and parsed, once each.
     pub dockerfiles: &'a [&'a crate::dockerfile::Dockerfile],
+    /// Which rules run, at which level, with which options.
+    pub policy: &'a Policy,
+}
+
+/// The rule settings of a run: berth.yml over the rules' defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Rules switched on or off, by code (absent: the rule's default).
+    pub enabled: BTreeMap<&'static str, bool>,
+    /// Levels set in berth.yml, by code.
+    pub levels: BTreeMap<&'static str, Level>,
+    /// Options, by code and option name.
+    pub options: BTreeMap<&'static str, BTreeMap<String, Vec<String>>>,
+}
+
+impl Policy {
+    pub fn is_enabled(&self, meta: &RuleMeta) -> bool {
+        self.enabled.get(meta.code).copied().unwrap_or(!meta.opt_in)
+    }
+
+    pub fn level(&self, meta: &RuleMeta) -> Level {
+        self.levels.get(meta.code).copied().unwrap_or(meta.level)
+    }
+
+    /// An option's values (empty when not set).
+    pub fn option(&self, meta: &RuleMeta, name: &str) -> &[String] {
+        self.options
+            .get(meta.code)
+            .and_then(|o| o.get(name))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The enabled rules, in id order.
+    pub fn enabled_rules(&self) -> Vec<&'static RuleMeta> {
+        registry()
+            .iter()
+            .map(|r| r.meta())
+            .filter(|m| self.is_enabled(m))
+            .collect()
+    }
 }
 
 /// A service together with its stack and, when its Dockerfile was read, its image facts.
@@ -219,14 +273,21 @@ fn report_problems(meta: &'static RuleMeta, problems: &[LoadProblem], out: &mut 
     }
 }
 
-/// Run every rule (in parallel; the order is settled when findings are sorted).
+/// Run every enabled rule (in parallel; the order is settled when findings
+/// are sorted), at the level the policy gives it.
 pub fn run_all(cx: &Context<'_>) -> Vec<Diagnostic> {
     use rayon::prelude::*;
     registry()
         .par_iter()
+        .filter(|rule| cx.policy.is_enabled(rule.meta()))
         .flat_map_iter(|rule| {
             let mut out = Vec::new();
             rule.check(cx, &mut out);
+            if let Some(level) = cx.policy.levels.get(rule.meta().code) {
+                for d in &mut out {
+                    d.level = *level;
+                }
+            }
             out
         })
         .collect()

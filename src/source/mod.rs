@@ -156,6 +156,11 @@ impl SourceMap {
         }
     }
 
+    /// Every file's id.
+    pub fn ids(&self) -> impl Iterator<Item = FileId> + use<> {
+        (0..self.files.len()).map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX)))
+    }
+
     pub fn display(&self, id: FileId) -> &str {
         self.get(id).map_or("<unknown>", |f| f.display.as_str())
     }

@@ -7,5 +7,6 @@ mod docs;
 mod examples;
 mod fixtures;
 mod malformed;
+mod policy;
 mod sarif;
 mod support;
