@@ -17,6 +17,7 @@ fn bench(c: &mut Criterion) {
     let opts = berth::check::CheckOptions {
         paths: vec![PathBuf::from(".")],
         config: None,
+        select: Vec::new(),
         cwd: dir.path().to_path_buf(),
         env: berth::compose::Env::default(),
     };

@@ -25,6 +25,8 @@ pub struct CheckOptions {
     pub paths: Vec<PathBuf>,
     /// `--config FILE`; default: `berth.yml` or `.berth.yml` at the first path.
     pub config: Option<PathBuf>,
+    /// `--select`: run only these rules (ids or names).
+    pub select: Vec<String>,
     /// Directory that reported paths are relative to (the SARIF `%SRCROOT%`).
     pub cwd: PathBuf,
     pub env: Env,
@@ -212,6 +214,16 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
             }
         }
     };
+    let mut config = config;
+    if !opts.select.is_empty() {
+        config
+            .policy
+            .select(&opts.select)
+            .map_err(|message| config::ConfigError::Invalid {
+                path: "--select".into(),
+                message,
+            })?;
+    }
     let found: Vec<Found> = found
         .into_iter()
         .filter(|f| !config.ignores(&f.path))

@@ -67,6 +67,9 @@ pub struct CheckArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Run only these rules (ids or names, comma-separated), opt-in ones included.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
     /// Configuration file (default: `berth.yml` or `.berth.yml` in the first PATH).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

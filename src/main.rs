@@ -70,6 +70,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut outcome = check(&CheckOptions {
         paths,
         config: args.config.clone(),
+        select: args.select.clone(),
         cwd,
         env: Env::from_process(),
     })?;

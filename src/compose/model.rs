@@ -52,6 +52,7 @@ pub const SCALAR_KEYS: &[&str] = &[
     "healthcheck.test",
     "healthcheck.disable",
     "deploy.resources.limits.memory",
+    "deploy.restart_policy.condition",
 ];
 
 /// List settings, merged as sets.

@@ -10,7 +10,7 @@ declare_rule! {
     /// `/etc`, `/proc`, `/sys`, `/boot`, `/dev`, `/root`, `/var/run`, `/run`,
     /// `/var/lib/docker`, and credentials in a home directory (`~/.ssh`,
     /// `~/.aws`, `~/.docker`, `~/.kube`, `~/.gnupg`). The Docker socket has
-    /// its own rule (`B202`). A writable mount of the host root is an error.
+    /// its own rule (`B202`), and a writable mount of the host root too (`B207`).
     ///
     /// ## Why is this bad?
     /// These paths hold the host's configuration, credentials and kernel
@@ -94,24 +94,23 @@ impl Rule for SensitiveHostPath {
                 let Some(what) = sensitive(source, &host) else {
                     continue;
                 };
-                let writable_root = host == "/" && !v.read_only;
-                let mut d = Diagnostic::new(
-                    &Self::META,
-                    Label::new(v.span, format!("mounts {source}")),
-                    format!(
-                        "service `{}`{} mounts {what}{}",
-                        svc.service.name.value,
-                        svc.profile_note(),
-                        if writable_root { ", writable" } else { "" }
-                    ),
-                )
-                .with_help("mount only the file or directory the service needs, read-only (`:ro`); pass credentials as secrets")
-                .with_key(format!("{}|{}", svc.service.name.value, v.target))
-                .in_stack(svc.stack);
-                if writable_root {
-                    d.level = crate::diagnostic::Level::Error;
+                if host == "/" && !v.read_only {
+                    continue; // B207
                 }
-                out.push(d);
+                out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        Label::new(v.span, format!("mounts {source}")),
+                        format!(
+                            "service `{}`{} mounts {what}",
+                            svc.service.name.value,
+                            svc.profile_note()
+                        ),
+                    )
+                    .with_help("mount only the file or directory the service needs, read-only (`:ro`); pass credentials as secrets")
+                    .with_key(format!("{}|{}", svc.service.name.value, v.target))
+                    .in_stack(svc.stack),
+                );
             }
         }
     }

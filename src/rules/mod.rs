@@ -20,11 +20,20 @@ mod b203_host_namespace;
 mod b204_dangerous_capability;
 mod b205_security_profile_disabled;
 mod b206_sensitive_host_path;
+mod b207_writable_host_root;
 mod b208_credential_literal;
+mod b209_exposed_sensitive_port;
+mod b210_runs_as_root;
 mod b301_unpinned_image;
 mod b302_obsolete_version;
 mod b303_duplicate_container_name;
 mod b304_duplicate_host_port;
+mod b305_depends_on_without_health;
+mod b306_no_healthcheck;
+mod b307_restart_missing;
+mod b308_no_memory_limit;
+mod b309_writable_root_filesystem;
+mod b310_no_new_privileges_missing;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -140,11 +149,20 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &b204_dangerous_capability::DangerousCapability,
         &b205_security_profile_disabled::SecurityProfileDisabled,
         &b206_sensitive_host_path::SensitiveHostPath,
+        &b207_writable_host_root::WritableHostRoot,
         &b208_credential_literal::CredentialLiteral,
+        &b209_exposed_sensitive_port::ExposedSensitivePort,
+        &b210_runs_as_root::RunsAsRoot,
         &b301_unpinned_image::UnpinnedImage,
         &b302_obsolete_version::ObsoleteVersion,
         &b303_duplicate_container_name::DuplicateContainerName,
         &b304_duplicate_host_port::DuplicateHostPort,
+        &b305_depends_on_without_health::DependsOnWithoutHealth,
+        &b306_no_healthcheck::NoHealthcheck,
+        &b307_restart_missing::RestartMissing,
+        &b308_no_memory_limit::NoMemoryLimit,
+        &b309_writable_root_filesystem::WritableRootFilesystem,
+        &b310_no_new_privileges_missing::NoNewPrivilegesMissing,
     ]
 }
 
@@ -201,6 +219,29 @@ impl Policy {
             .get(meta.code)
             .and_then(|o| o.get(name))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Enable exactly these rules (ids or names); unknown ones are an error.
+    pub fn select(&mut self, wanted: &[String]) -> Result<(), String> {
+        let mut codes = Vec::new();
+        for w in wanted {
+            let Some(rule) = find(w.trim()) else {
+                let names: Vec<&str> = registry()
+                    .iter()
+                    .flat_map(|r| [r.meta().code, r.meta().name])
+                    .collect();
+                let hint = docs::nearest(w, &names)
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                return Err(format!("unknown rule `{w}`{hint}"));
+            };
+            codes.push(rule.meta().code);
+        }
+        for r in registry() {
+            let code = r.meta().code;
+            self.enabled.insert(code, codes.contains(&code));
+        }
+        Ok(())
     }
 
     /// The enabled rules, in id order.

@@ -13,9 +13,13 @@ fn exit_0_when_clean() {
         .current_dir(fixtures().join("ok/data-volumes"))
         .run();
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(
-        out.stdout,
-        "No problems found in 1 compose file and 0 Dockerfiles.\n"
+    // Notes (no restart policy here) are informational and never fail a run.
+    assert!(
+        out.stdout.ends_with(
+            "Found 0 errors, 0 warnings and 2 notes in 1 compose file and 0 Dockerfiles.\n"
+        ),
+        "{}",
+        out.stdout
     );
 }
 
@@ -173,15 +177,16 @@ fn process_environment_wins_over_dot_env() {
     // B101 cannot apply, and B102 sees the whole build context mounted.
     let rules: Vec<&str> = findings
         .iter()
+        .filter(|f| f["level"] != "note")
         .map(|f| f["rule"].as_str().unwrap())
         .collect();
     assert_eq!(rules, vec!["B002", "B102"]);
-    assert!(
-        findings[0]["message"]
+    assert!(findings.iter().any(|f| {
+        f["message"]
             .as_str()
             .unwrap()
             .contains("elsewhere/Dockerfile: no such file")
-    );
+    }));
 }
 
 /// Runs berth under a pseudo-terminal (util-linux `script`), so that colour
@@ -301,7 +306,8 @@ fn config_patterns_reclassify_files() {
         .args(["check", "--format", "json"])
         .current_dir(tmp.path())
         .run();
-    assert_eq!(crate::support::rule_ids(&out.stdout), Vec::<String>::new());
+    let ids = crate::support::rule_ids(&out.stdout);
+    assert!(!ids.iter().any(|r| r.starts_with("B1")), "{ids:?}");
 }
 
 #[test]

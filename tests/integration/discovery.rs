@@ -121,8 +121,10 @@ fn a_shared_dockerfile_is_read_once() {
         .current_dir(fixtures().join("ok/anchors-and-merge"))
         .args(["check"])
         .run();
-    assert_eq!(
-        out.stdout,
-        "No problems found in 1 compose file and 1 Dockerfile.\n"
+    assert!(
+        out.stdout
+            .ends_with("in 1 compose file and 1 Dockerfile.\n"),
+        "{}",
+        out.stdout
     );
 }

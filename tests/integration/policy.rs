@@ -103,7 +103,12 @@ fn a_baseline_hides_known_findings_and_reports_new_ones() {
     let tmp = seed_copy();
     let base = tmp.path().join("berth-baseline.json");
     let first = Berth::new()
-        .args(["check", "--write-baseline"])
+        .args([
+            "check",
+            "--select",
+            "B101,B208,B301,B302",
+            "--write-baseline",
+        ])
         .arg_path(&base)
         .current_dir(tmp.path())
         .run();
@@ -114,7 +119,7 @@ fn a_baseline_hides_known_findings_and_reports_new_ones() {
     assert_eq!(recorded["findings"].as_array().unwrap().len(), 4);
 
     let again = Berth::new()
-        .args(["check", "--baseline"])
+        .args(["check", "--select", "B101,B208,B301,B302", "--baseline"])
         .arg_path(&base)
         .current_dir(tmp.path())
         .run();
@@ -132,7 +137,14 @@ fn a_baseline_hides_known_findings_and_reports_new_ones() {
         "      - ./backend/bin:/app/backend\n      - ./backend:/app",
     );
     let sarif = Berth::new()
-        .args(["check", "--format", "sarif", "--baseline"])
+        .args([
+            "check",
+            "--select",
+            "B101,B208,B301,B302",
+            "--format",
+            "sarif",
+            "--baseline",
+        ])
         .arg_path(&base)
         .current_dir(tmp.path())
         .run();

@@ -1,0 +1,64 @@
+use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::diagnostic::{Diagnostic, Label};
+
+declare_rule! {
+    /// ## What it does
+    /// In a production stack, reports a service with neither `mem_limit` nor
+    /// `deploy.resources.limits.memory`.
+    ///
+    /// Off by default: turn it on in berth.yml (`rules: {B308: on}`).
+    ///
+    /// ## Why is this bad?
+    /// A leak or a load spike in one container takes the host's memory and the
+    /// kernel's out-of-memory killer picks a victim, often another service.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// services:
+    ///   api:
+    ///     image: example/api:1.4
+    /// ```
+    ///
+    /// ## How to fix
+    /// Set `deploy.resources.limits.memory: 512M` (or `mem_limit: 512m`).
+    pub struct NoMemoryLimit {
+        code: "B308",
+        name: "no-memory-limit",
+        level: Warning,
+        summary: "A production service has no memory limit.",
+        tags: ["reliability", "hardening"],
+        opt_in: true,
+    }
+}
+
+impl Rule for NoMemoryLimit {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        for svc in cx.services() {
+            let s = &svc.service.settings;
+            if !svc.stack.production
+                || s.scalar("mem_limit").is_some()
+                || s.scalar("deploy.resources.limits.memory").is_some()
+            {
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    &Self::META,
+                    Label::new(svc.service.name.span, "no memory limit"),
+                    format!(
+                        "production service `{}`{} has no memory limit",
+                        svc.service.name.value,
+                        svc.profile_note()
+                    ),
+                )
+                .with_help("set `deploy.resources.limits.memory` (or `mem_limit`)")
+                .with_key(svc.service.name.value.clone())
+                .in_stack(svc.stack),
+            );
+        }
+    }
+}
