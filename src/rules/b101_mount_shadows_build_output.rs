@@ -75,7 +75,7 @@ pub(crate) struct Shadow {
 /// Paths the container's start command needs, with the line that asks for each:
 /// compose `entrypoint`/`command` override the image's `ENTRYPOINT`/`CMD`
 /// (an `entrypoint` in compose also drops the image's `CMD`).
-fn service_start_paths(svc: &ServiceRef<'_>, workdir: &str) -> Vec<StartPath> {
+pub(crate) fn service_start_paths(svc: &ServiceRef<'_>, workdir: &str) -> Vec<StartPath> {
     let Some(image) = svc.image else {
         return Vec::new();
     };
@@ -113,6 +113,24 @@ fn service_start_paths(svc: &ServiceRef<'_>, workdir: &str) -> Vec<StartPath> {
         (None, Some((c, shell, span))) => start_paths(&c, shell, workdir, span),
         (None, None) => Vec::new(),
     }
+}
+
+/// The directory the container starts in: compose `working_dir` over the image's `WORKDIR`.
+pub(crate) fn effective_workdir(svc: &ServiceRef<'_>) -> String {
+    let image_workdir = svc.image.map_or("/", |i| i.workdir.as_str());
+    match &svc.service.working_dir {
+        Some(w) => join_posix(image_workdir, &w.value),
+        None => image_workdir.to_string(),
+    }
+}
+
+/// Does the image put anything at `path` (build output, or source it copied)?
+pub(crate) fn image_provides(image: &crate::dockerfile::ImageFacts, path: &str) -> bool {
+    image.filled.iter().any(|f| is_within_posix(path, &f.path))
+        || image
+            .context_copies
+            .iter()
+            .any(|c| is_within_posix(path, &c.path))
 }
 
 /// What `mount` hides of the service's image, if anything.
@@ -153,10 +171,7 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
             ));
         }
     }
-    let workdir = match &svc.service.working_dir {
-        Some(w) => join_posix(&image.workdir, &w.value),
-        None => image.workdir.clone(),
-    };
+    let workdir = effective_workdir(svc);
     let mut start = Vec::new();
     for sp in service_start_paths(svc, &workdir) {
         if !is_within_posix(&sp.path, target) || reexposed(&sp.path) {

@@ -13,7 +13,11 @@ mod b002_unreadable_dockerfile;
 mod b003_unused_suppression;
 mod b101_mount_shadows_build_output;
 mod b102_source_mount_in_production;
+mod b103_start_depends_on_mount;
+mod b104_named_volume_over_build_output;
+mod b105_dev_mount_without_watcher;
 mod b106_copy_from_unknown_stage;
+mod b107_relative_start_outside_workdir;
 mod b201_privileged;
 mod b202_docker_socket_mounted;
 mod b203_host_namespace;
@@ -142,7 +146,11 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &b003_unused_suppression::UnusedSuppression,
         &b101_mount_shadows_build_output::MountShadowsBuildOutput,
         &b102_source_mount_in_production::SourceMountInProduction,
+        &b103_start_depends_on_mount::StartDependsOnMount,
+        &b104_named_volume_over_build_output::NamedVolumeOverBuildOutput,
+        &b105_dev_mount_without_watcher::DevMountWithoutWatcher,
         &b106_copy_from_unknown_stage::CopyFromUnknownStage,
+        &b107_relative_start_outside_workdir::RelativeStartOutsideWorkdir,
         &b201_privileged::Privileged,
         &b202_docker_socket_mounted::DockerSocketMounted,
         &b203_host_namespace::HostNamespace,
