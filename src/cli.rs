@@ -29,6 +29,8 @@ pub enum Command {
         /// Rule id (`B101`) or name (`mount-shadows-build-output`).
         rule: String,
     },
+    /// Write a commented starter berth.yml in the current directory.
+    Init,
     /// Print the merged, interpolated model of compose files, as
     /// `docker compose config --format json` would, for the fields berth reads.
     Config(ConfigArgs),

@@ -175,6 +175,14 @@ fn policy(config: &Config) -> Result<crate::rules::Policy, String> {
                         ));
                     }
                 }
+                for (name, values) in &t.options {
+                    if name == "patterns" {
+                        for v in values {
+                            regex::Regex::new(v)
+                                .map_err(|e| format!("rules.{key}.options.patterns: `{v}`: {e}"))?;
+                        }
+                    }
+                }
                 if !t.options.is_empty() {
                     p.options.insert(meta.code, t.options.clone());
                 }
@@ -264,4 +272,54 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
         policy,
         ignore,
     })
+}
+
+/// The starter berth.yml that `berth init` writes: every key, commented out,
+/// with the opt-in rules listed.
+pub fn starter() -> String {
+    let mut opt_in = String::new();
+    for r in crate::rules::registry() {
+        let m = r.meta();
+        if m.opt_in {
+            opt_in.push_str(&format!(
+                "#   {}: on    # {} ({})\n",
+                m.code, m.name, m.summary
+            ));
+        }
+    }
+    format!(
+        "# berth configuration. Every key is optional; unknown keys are errors.
+# Docs: README.md (Stacks, Configuration) and `berth rules`.
+
+# Rules: on, off, a level (error, warning, note), or a table.
+# rules:
+{opt_in}#   B301: off                       # unpinned-image
+#   B208:                           # credential-literal
+#     level: error
+#     options:
+#       patterns: ['_PIN$']         # more secret variable names (regexes)
+#   B206:                           # sensitive-host-path
+#     options:
+#       paths: [/srv/secrets]       # more sensitive host paths
+
+# Compose files not to check (globs, relative to this file).
+# ignore:
+#   - 'vendor/**'
+
+# Inline suppressions (`# berth: ignore[B101] reason`) must give a reason.
+# require-suppression-reason: true
+
+# Stacks deployed together, replacing the default stacks of their directories.
+# stacks:
+#   - name: production
+#     files: [docker-compose.yml, deploy/production.yml]
+#     production: true
+#     env_file: [deploy/production.env]
+
+# File names (regexes) that mark production or development files.
+# patterns:
+#   production: ['\\.prod\\.']
+#   development: ['\\.(dev|local|override)\\.']
+"
+    )
 }

@@ -43,6 +43,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config(args) => run_config(args),
+        Command::Init => {
+            let path = std::path::Path::new("berth.yml");
+            if path.exists() {
+                bail!("berth.yml already exists; not overwriting it");
+            }
+            std::fs::write(path, berth::config::starter()).context("cannot write berth.yml")?;
+            println!("wrote berth.yml");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(r) => {
                 print!("{}", rules::docs::explain(r.meta()));

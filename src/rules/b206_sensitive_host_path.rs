@@ -12,6 +12,9 @@ declare_rule! {
     /// `~/.aws`, `~/.docker`, `~/.kube`, `~/.gnupg`). The Docker socket has
     /// its own rule (`B202`), and a writable mount of the host root too (`B207`).
     ///
+    /// Option `paths`: more absolute host paths to treat as sensitive
+    /// (`rules: {B206: {options: {paths: [/srv/secrets]}}}`).
+    ///
     /// ## Why is this bad?
     /// These paths hold the host's configuration, credentials and kernel
     /// interfaces. A container that can read them learns secrets; one that can
@@ -37,6 +40,7 @@ declare_rule! {
         summary: "A sensitive host path (/, /etc, /proc, ~/.ssh, ...) is bind-mounted.",
         tags: ["security", "mounts"],
         security_severity: "7.5",
+        options: ["paths"],
     }
 }
 
@@ -54,7 +58,13 @@ const SYSTEM: &[&str] = &[
 const HOME: &[&str] = &[".ssh", ".aws", ".docker", ".kube", ".gnupg"];
 
 /// Why a host path is sensitive, if it is.
-fn sensitive(written: &str, host: &str) -> Option<String> {
+fn sensitive(written: &str, host: &str, extra: &[String]) -> Option<String> {
+    if let Some(p) = extra
+        .iter()
+        .find(|p| is_within_posix(host, &normalize_posix(p)))
+    {
+        return Some(format!("`{p}` on the host (berth.yml)"));
+    }
     if host == "/" {
         return Some("the host's root file system".into());
     }
@@ -91,7 +101,8 @@ impl Rule for SensitiveHostPath {
                 if is_docker_socket(&host) {
                     continue;
                 }
-                let Some(what) = sensitive(source, &host) else {
+                let Some(what) = sensitive(source, &host, cx.policy.option(&Self::META, "paths"))
+                else {
                     continue;
                 };
                 if host == "/" && !v.read_only {

@@ -14,6 +14,9 @@ declare_rule! {
     /// from interpolation (`${DB_PASSWORD}`) are not literals. The secret is
     /// masked in every output berth writes, code frames included.
     ///
+    /// Option `patterns`: more variable-name regular expressions that mark a
+    /// secret (`rules: {B208: {options: {patterns: ['^PIN_']}}}`).
+    ///
     /// ## Why is this bad?
     /// The compose file is in version control: everyone with read access, every
     /// fork and every CI log has the password, and rotating it means a commit.
@@ -39,6 +42,7 @@ declare_rule! {
         summary: "A password, token or key is written as a literal in environment or build args.",
         tags: ["security", "secrets"],
         security_severity: "7.5",
+        options: ["patterns"],
     }
 }
 
@@ -112,6 +116,13 @@ impl Rule for CredentialLiteral {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        // Patterns were compiled when berth.yml was read; a bad one never gets here.
+        let extra: Vec<regex::Regex> = cx
+            .policy
+            .option(&Self::META, "patterns")
+            .iter()
+            .filter_map(|p| regex::Regex::new(p).ok())
+            .collect();
         for svc in cx.services() {
             if !svc.stack.production {
                 continue;
@@ -130,7 +141,9 @@ impl Rule for CredentialLiteral {
                 let Some((vstart, vend)) = value_range(cx.sources, kv, &value.span) else {
                     continue;
                 };
-                let secret = if secret_name(&kv.key.value) {
+                let named =
+                    secret_name(&kv.key.value) || extra.iter().any(|r| r.is_match(&kv.key.value));
+                let secret = if named {
                     Some((vstart, vend, "holds a secret by its name"))
                 } else {
                     let text = cx

@@ -26,12 +26,16 @@ pub fn rules_table_markdown() -> String {
         String::from("| Id | Name | Default level | What it reports |\n|---|---|---|---|\n");
     for r in registry() {
         let m = r.meta();
+        let level = if m.opt_in {
+            format!("{} (opt-in)", m.level.as_str())
+        } else {
+            m.level.as_str().to_string()
+        };
         out.push_str(&format!(
-            "| {} | [{}]({}) | {} | {} |\n",
+            "| {} | [{}]({}) | {level} | {} |\n",
             m.code,
             m.name,
             m.docs_path(),
-            m.level.as_str(),
             m.summary
         ));
     }

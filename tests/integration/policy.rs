@@ -248,3 +248,29 @@ fn ignore_globs_skip_compose_files() {
         out.stdout
     );
 }
+
+#[test]
+fn rule_options_extend_what_rules_look_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("compose.yaml"),
+        "services:\n  app:\n    image: example/app:1.0\n    restart: always\n    environment:\n      DOOR_PIN: \"4321\"\n    volumes:\n      - /srv/secrets:/secrets:ro\n",
+    )
+    .unwrap();
+    let before = Berth::new()
+        .args(["check", "--format", "json", "--select", "B206,B208"])
+        .current_dir(tmp.path())
+        .run();
+    assert!(rule_ids(&before.stdout).is_empty(), "{}", before.stdout);
+    fs::write(
+        tmp.path().join("berth.yml"),
+        "rules:\n  B208:\n    options:\n      patterns: ['_PIN$']\n  B206:\n    options:\n      paths: [/srv/secrets]\n",
+    )
+    .unwrap();
+    let after = Berth::new()
+        .args(["check", "--format", "json", "--select", "B206,B208"])
+        .current_dir(tmp.path())
+        .run();
+    assert_eq!(rule_ids(&after.stdout), vec!["B208", "B206"]);
+    assert!(!after.stdout.contains("4321"));
+}
