@@ -216,6 +216,21 @@ impl Loaded {
     }
 }
 
+/// serde says "unknown field `x`, expected one of `a`, `b`": add the nearest.
+fn suggest(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match crate::rules::docs::nearest(field, &candidates) {
+        Some(n) => format!("{message}; did you mean `{n}`?"),
+        None => message.to_string(),
+    }
+}
+
 /// The config file at `root`, if any.
 pub fn find(root: &Path) -> Option<PathBuf> {
     NAMES.iter().map(|n| root.join(n)).find(|p| p.is_file())
@@ -232,13 +247,7 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
     } else {
         serde_saphyr::from_str(&text).map_err(|e| {
             let rendered = e.without_snippet().to_string();
-            invalid(
-                rendered
-                    .lines()
-                    .next()
-                    .unwrap_or("invalid YAML")
-                    .to_string(),
-            )
+            invalid(suggest(rendered.lines().next().unwrap_or("invalid YAML")))
         })?
     };
     let compile = |list: &[String]| -> Result<Vec<regex::Regex>, ConfigError> {

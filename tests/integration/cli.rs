@@ -337,7 +337,11 @@ fn init_writes_a_valid_starter_once() {
     let text = std::fs::read_to_string(tmp.path().join("berth.yml")).unwrap();
     assert!(text.contains("B308: on"), "opt-in rules are listed");
     let check = Berth::new().args(["check"]).current_dir(tmp.path()).run();
-    assert_eq!(check.code, 0, "the starter is a valid config: {}", check.stderr);
+    assert_eq!(
+        check.code, 0,
+        "the starter is a valid config: {}",
+        check.stderr
+    );
     let again = Berth::new().args(["init"]).current_dir(tmp.path()).run();
     assert_eq!(again.code, 2);
 }
