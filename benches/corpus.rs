@@ -1,7 +1,8 @@
 //! Generates a monorepo-like corpus: N projects, each with a production
 //! compose file of four built services (multi-stage Dockerfiles for Rust, Go,
 //! Node and Python), every third project with a development overlay, and every
-//! tenth with the seed incident's mistake.
+//! tenth with the seed incident's mistake. The images are otherwise healthy
+//! (non-root `USER`, a `HEALTHCHECK`), as most services of a real monorepo are.
 
 use std::fs;
 use std::path::Path;
@@ -11,10 +12,10 @@ pub struct Stats {
     pub dockerfiles: usize,
 }
 
-const RUST: &str = "FROM rust:1.83 AS builder\nWORKDIR /app\nCOPY Cargo.toml Cargo.lock ./\nRUN mkdir src && echo \"fn main() {}\" > src/main.rs && cargo build --release\nCOPY src ./src\nRUN cargo build --release\n\nFROM debian:bookworm-slim\nWORKDIR /app\nRUN apt-get update && apt-get install -y ca-certificates && rm -rf /var/lib/apt/lists/*\nCOPY --from=builder /app/target/release/{name} /app/{name}\nEXPOSE 3000\nCMD [\"/app/{name}\"]\n";
-const GO: &str = "FROM golang:1.23 AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/{name} ./cmd/{name}\n\nFROM gcr.io/distroless/static-debian12\nCOPY --from=build /out/{name} /usr/local/bin/{name}\nUSER nonroot\nENTRYPOINT [\"/usr/local/bin/{name}\"]\n";
-const NODE: &str = "FROM node:20-slim AS deps\nWORKDIR /usr/src/app\nCOPY package*.json ./\nRUN npm ci\n\nFROM deps AS build\nCOPY . .\nRUN npm run build\n\nFROM node:20-slim\nWORKDIR /usr/src/app\nENV NODE_ENV=production\nCOPY --from=deps /usr/src/app/node_modules ./node_modules\nCOPY --from=build /usr/src/app/dist ./dist\nCMD [\"node\", \"dist/main.js\"]\n";
-const PYTHON: &str = "ARG PY=3.12\nFROM python:${PY}-slim AS base\nWORKDIR /srv\nRUN python -m venv /venv\nENV PATH=/venv/bin:$PATH\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nCMD [\"python\", \"-m\", \"{name}\"]\n";
+const RUST: &str = "FROM rust:1.83 AS builder\nWORKDIR /app\nCOPY Cargo.toml Cargo.lock ./\nRUN mkdir src && echo \"fn main() {}\" > src/main.rs && cargo build --release\nCOPY src ./src\nRUN cargo build --release\n\nFROM debian:bookworm-slim\nWORKDIR /app\nRUN apt-get update && apt-get install -y ca-certificates && rm -rf /var/lib/apt/lists/*\nCOPY --from=builder /app/target/release/{name} /app/{name}\nUSER nobody\nEXPOSE 3000\nHEALTHCHECK CMD [\"/app/{name}\", \"--health\"]\nCMD [\"/app/{name}\"]\n";
+const GO: &str = "FROM golang:1.23 AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/{name} ./cmd/{name}\n\nFROM gcr.io/distroless/static-debian12\nCOPY --from=build /out/{name} /usr/local/bin/{name}\nUSER nonroot\nHEALTHCHECK CMD [\"/usr/local/bin/{name}\", \"health\"]\nENTRYPOINT [\"/usr/local/bin/{name}\"]\n";
+const NODE: &str = "FROM node:20-slim AS deps\nWORKDIR /usr/src/app\nCOPY package*.json ./\nRUN npm ci\n\nFROM deps AS build\nCOPY . .\nRUN npm run build\n\nFROM node:20-slim\nWORKDIR /usr/src/app\nENV NODE_ENV=production\nCOPY --from=deps /usr/src/app/node_modules ./node_modules\nCOPY --from=build /usr/src/app/dist ./dist\nUSER node\nHEALTHCHECK CMD [\"node\", \"dist/health.js\"]\nCMD [\"node\", \"dist/main.js\"]\n";
+const PYTHON: &str = "ARG PY=3.12\nFROM python:${PY}-slim AS base\nWORKDIR /srv\nRUN python -m venv /venv\nENV PATH=/venv/bin:$PATH\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nUSER nobody\nHEALTHCHECK CMD [\"python\", \"-m\", \"{name}.health\"]\nCMD [\"python\", \"-m\", \"{name}\"]\n";
 
 fn write(path: &Path, text: &str) {
     if let Some(dir) = path.parent() {
