@@ -38,6 +38,7 @@ mod b307_restart_missing;
 mod b308_no_memory_limit;
 mod b309_writable_root_filesystem;
 mod b310_no_new_privileges_missing;
+mod b311_disallowed_registry;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -171,6 +172,7 @@ pub fn registry() -> &'static [&'static dyn Rule] {
         &b308_no_memory_limit::NoMemoryLimit,
         &b309_writable_root_filesystem::WritableRootFilesystem,
         &b310_no_new_privileges_missing::NoNewPrivilegesMissing,
+        &b311_disallowed_registry::DisallowedRegistry,
     ]
 }
 
