@@ -1,5 +1,5 @@
-//! Inline suppressions: `# berth: ignore[B101] reason` on the flagged line or
-//! the line above silences those rules there. Suppressed findings stay in SARIF
+//! Inline suppressions: `# berth: ignore[B101] reason` at the end of the
+//! flagged line, or alone on the line above, silences those rules there. Suppressed findings stay in SARIF
 //! (with `suppressions`) and do not count for the exit code; a suppression
 //! that silences nothing is reported (`B003`).
 
@@ -17,6 +17,8 @@ pub struct Suppression {
     pub span: Span,
     /// Rule ids or names, as written.
     pub rules: Vec<String>,
+    /// The comment is alone on its line, so it also covers the next line.
+    pub own_line: bool,
     pub reason: Option<String>,
 }
 
@@ -39,6 +41,7 @@ pub fn scan(sources: &SourceMap, files: impl Iterator<Item = FileId>) -> Vec<Sup
             if let Some((hash, s)) = found {
                 let end = offset + line.trim_end_matches(['\n', '\r']).len();
                 out.push(Suppression {
+                    own_line: line[..hash].trim().is_empty(),
                     file: id,
                     line: i + 1,
                     span: Span::new(id, offset + hash, end),
@@ -100,7 +103,7 @@ pub fn apply(
                 let line = sources
                     .get(d.primary.span.file)
                     .map_or(0, |f| f.line_col(d.primary.span.start).line);
-                if line == s.line || line == s.line + 1 {
+                if line == s.line || (s.own_line && line == s.line + 1) {
                     d.suppressed = Some(s.reason.clone().unwrap_or_default());
                     used = true;
                 }

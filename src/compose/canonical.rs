@@ -53,10 +53,19 @@ fn service_json(s: &Service) -> Value {
         if let Some(t) = &b.target {
             build.insert("target".into(), json!(t.value));
         }
+        // Values of secret-looking arguments are masked, as in every berth output.
         let args: Map<String, Value> = b
             .args
             .iter()
-            .filter_map(|(k, v)| Some((k.clone(), json!(v.as_ref()?))))
+            .filter_map(|(k, v)| {
+                let v = v.as_ref()?;
+                let shown = if crate::rules::is_secret_name(k) {
+                    "*".repeat(v.len().min(8))
+                } else {
+                    v.clone()
+                };
+                Some((k.clone(), json!(shown)))
+            })
             .collect();
         if !args.is_empty() {
             build.insert("args".into(), Value::Object(args));

@@ -8,7 +8,8 @@
 pub enum InterpolationError {
     #[error("required variable {name} is missing a value: {message}")]
     Required { name: String, message: String },
-    #[error("invalid interpolation format in \"{text}\": {why}")]
+    /// The text is kept for callers but not shown: it may hold a secret.
+    #[error("invalid interpolation format: {why}")]
     Invalid { text: String, why: &'static str },
 }
 

@@ -285,7 +285,15 @@ impl Loader<'_> {
                     svc.image = Patch::from_tag(tag, v);
                 }
                 Some("build") => {
-                    let v = if reset { None } else { self.build(value) };
+                    let v = if reset {
+                        None
+                    } else {
+                        // Point at `build:` itself, where a suppression comment would go.
+                        self.build(value).map(|mut b| {
+                            b.span = Span::new(self.file, key.start, value.end.max(key.end));
+                            b
+                        })
+                    };
                     svc.build = Patch::from_tag(tag, v);
                     if let Some(args) = value.get("args") {
                         svc.settings.build_args = self.key_values(args, "`build.args`");
@@ -394,18 +402,40 @@ impl Loader<'_> {
                         (&["disable"], "healthcheck.disable"),
                     ]
                 } else {
-                    &[(
-                        &["resources", "limits", "memory"],
-                        "deploy.resources.limits.memory",
-                    )]
+                    &[
+                        (
+                            &["resources", "limits", "memory"],
+                            "deploy.resources.limits.memory",
+                        ),
+                        (
+                            &["restart_policy", "condition"],
+                            "deploy.restart_policy.condition",
+                        ),
+                    ]
                 };
+                if reset {
+                    // `healthcheck: !reset` removes everything under it.
+                    for (_, k) in nested {
+                        out.scalars.push((k, Patch::Reset));
+                    }
+                    return;
+                }
                 for (path, k) in nested {
                     let mut node = Some(value);
                     for step in *path {
                         node = node.and_then(|n| n.get(step));
                     }
-                    if let Some(n) = node {
-                        self.scalar_setting(k, n, out);
+                    match node {
+                        Some(n) => self.scalar_setting(k, n, out),
+                        // `restart_policy` without `condition` restarts on any exit.
+                        None if *k == "deploy.restart_policy.condition"
+                            && value.get("restart_policy").is_some_and(|r| !r.is_null()) =>
+                        {
+                            let span = self.span(value);
+                            out.scalars
+                                .push((k, Patch::Set(Spanned::new("any".into(), span))));
+                        }
+                        None => {}
                     }
                 }
             }

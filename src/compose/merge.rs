@@ -172,3 +172,67 @@ pub fn apply(into: &mut Service, layer: &ServiceLayer) {
         None => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use super::*;
+    use crate::compose::layer::file_layer;
+    use crate::source::FileId;
+
+    fn merged(files: &[&str]) -> Service {
+        let mut svc: Option<Service> = None;
+        for (i, text) in files.iter().enumerate() {
+            let root = crate::source::yaml::parse(text).unwrap();
+            let (layer, problems) =
+                file_layer(FileId(i as u32), &root, &BTreeMap::new(), Path::new("/p"));
+            assert!(problems.is_empty(), "{problems:?}");
+            let sl = &layer.services[0];
+            let s = svc.get_or_insert_with(|| empty(sl.name.clone()));
+            apply(s, sl);
+        }
+        svc.unwrap()
+    }
+
+    #[test]
+    fn settings_merge_and_reset() {
+        let s = merged(&[
+            "services:\n  db:\n    image: postgres:16.4\n    healthcheck:\n      test: [CMD, pg_isready]\n    environment:\n      A: '1'\n      B: '2'\n    cap_add: [CHOWN]\n",
+            "services:\n  db:\n    healthcheck: !reset {}\n    environment:\n      - B=3\n    cap_add: [NET_ADMIN]\n    deploy:\n      restart_policy: {}\n",
+        ]);
+        assert!(s.settings.scalar("healthcheck.test").is_none());
+        let env: Vec<(String, Option<String>)> = s
+            .settings
+            .environment
+            .iter()
+            .map(|kv| {
+                (
+                    kv.key.value.clone(),
+                    kv.value.as_ref().map(|v| v.value.clone()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            env,
+            vec![
+                ("A".into(), Some("1".into())),
+                ("B".into(), Some("3".into()))
+            ]
+        );
+        let caps: Vec<&str> = s
+            .settings
+            .list("cap_add")
+            .iter()
+            .map(|c| c.value.as_str())
+            .collect();
+        assert_eq!(caps, vec!["CHOWN", "NET_ADMIN"]);
+        assert_eq!(
+            s.settings
+                .scalar("deploy.restart_policy.condition")
+                .map(|c| c.value.as_str()),
+            Some("any")
+        );
+    }
+}

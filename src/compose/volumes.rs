@@ -112,6 +112,11 @@ pub fn split_port(spec: &str) -> Option<super::model::Port> {
         (None, [p, t]) => (None, Some(*p), *t),
         (None, [ip, p, t]) => (Some(ip.to_string()), Some(*p), *t),
         (Some(ip), [p, t]) => (Some(ip), Some(*p), *t),
+        // An unbracketed IPv6 address: everything before the last two parts.
+        (None, [.., p, t]) if parts.len() > 3 => {
+            let ip = parts[..parts.len() - 2].join(":");
+            (Some(ip), Some(*p), *t)
+        }
         _ => return None,
     };
     if target.is_empty() {
@@ -202,7 +207,16 @@ mod tests {
                 "tcp".into()
             )
         );
-        assert!(split_port("a:b:c:d").is_none());
+        assert_eq!(
+            p("::1:5433:5432"),
+            (
+                Some("::1".into()),
+                Some("5433".into()),
+                "5432".into(),
+                "tcp".into()
+            )
+        );
+        assert!(split_port("a:b:").is_none());
     }
 
     #[test]

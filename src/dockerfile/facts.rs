@@ -53,6 +53,8 @@ pub struct ImageFacts {
     pub user: Option<(String, Span)>,
     /// The last `HEALTHCHECK`: `true` when it is `HEALTHCHECK NONE`.
     pub healthcheck: Option<(bool, Span)>,
+    /// The external image the deployed stage starts from (after `FROM <stage>` links).
+    pub base: Option<String>,
     /// `CMD` was set in the stage being read (an `ENTRYPOINT` keeps it then).
     cmd_set_here: bool,
 }
@@ -109,6 +111,10 @@ pub fn image_facts(
     chain.reverse();
     let mut facts = ImageFacts {
         workdir: "/".into(),
+        base: chain
+            .first()
+            .and_then(|i| df.stages.get(*i))
+            .map(|s| expand(&s.base, &globals)),
         ..ImageFacts::default()
     };
     let mut vars: BTreeMap<String, String> = BTreeMap::new();

@@ -8,9 +8,10 @@ use crate::paths::is_within_posix;
 declare_rule! {
     /// ## What it does
     /// In a production stack, reports a service whose start command
-    /// (`command`, `entrypoint`, or the image's `CMD`/`ENTRYPOINT`) or
-    /// `working_dir` lies inside a bind mount, at a path the image itself does
-    /// not provide: the container can start only if the host has the file.
+    /// (`command`, `entrypoint`, or the image's `CMD`/`ENTRYPOINT`) lies
+    /// inside a bind mount, at a path the image itself does not provide: the
+    /// container can start only if the host has the file. (A `working_dir`
+    /// inside a mount is not reported: Docker creates missing directories.)
     ///
     /// ## Why is this bad?
     /// It works on the machine where the file happens to exist, and fails
@@ -35,7 +36,7 @@ declare_rule! {
         code: "B103",
         name: "start-depends-on-mount",
         level: Warning,
-        summary: "The start command or working_dir needs a file that only a bind mount provides.",
+        summary: "The start command needs a file that only a bind mount provides.",
         tags: ["correctness", "mounts", "cross-file"],
     }
 }
@@ -54,7 +55,7 @@ impl Rule for StartDependsOnMount {
             let workdir = effective_workdir(&svc);
             let starts = service_start_paths(&svc, &workdir);
             for mount in svc.service.bind_mounts() {
-                let mut needs: Vec<(String, Label)> = starts
+                let needs: Vec<(String, Label)> = starts
                     .iter()
                     .filter(|sp| {
                         is_within_posix(&sp.path, &mount.target) && !image_provides(image, &sp.path)
@@ -66,24 +67,6 @@ impl Rule for StartDependsOnMount {
                         )
                     })
                     .collect();
-                if let Some(wd) = &svc.service.working_dir
-                    && is_within_posix(&workdir, &mount.target)
-                    && workdir != image.workdir
-                    && !image_provides(image, &workdir)
-                    && !image
-                        .filled
-                        .iter()
-                        .any(|f| is_within_posix(&f.path, &workdir))
-                    && !image
-                        .context_copies
-                        .iter()
-                        .any(|c| is_within_posix(&c.path, &workdir))
-                {
-                    needs.push((
-                        workdir.clone(),
-                        Label::new(wd.span, format!("works in {workdir}")),
-                    ));
-                }
                 let Some((path, first)) = needs.first().cloned() else {
                     continue;
                 };

@@ -68,8 +68,15 @@ fn sensitive(written: &str, host: &str, extra: &[String]) -> Option<String> {
     if host == "/" {
         return Some("the host's root file system".into());
     }
+    // Read-only time zone files are the one common /etc mount that is harmless.
+    if matches!(host, "/etc/localtime" | "/etc/timezone") {
+        return None;
+    }
     // Credentials in a home directory, however HOME expands on this machine.
-    if let Some(rest) = written.strip_prefix("~/")
+    if let Some(rest) = written
+        .strip_prefix("~/")
+        .or_else(|| written.strip_prefix("$HOME/"))
+        .or_else(|| written.strip_prefix("${HOME}/"))
         && let Some(first) = rest.split('/').next()
         && HOME.contains(&first)
     {

@@ -11,7 +11,10 @@ declare_rule! {
     /// `API_KEY`, `PRIVATE_KEY`, `ACCESS_KEY`, `CREDENTIALS`) with a value
     /// written in the file, and connection strings with a password
     /// (`...;Password=...;`, `postgres://user:pass@host/db`). Values coming
-    /// from interpolation (`${DB_PASSWORD}`) are not literals. The secret is
+    /// from interpolation (`${DB_PASSWORD}`) are not literals, names ending in
+    /// `_FILE` point at a secret file, and switches or numbers (`yes`, `30`)
+    /// are settings. Values that mix a literal with `${...}` are not checked
+    /// yet. The secret is
     /// masked in every output berth writes, code frames included.
     ///
     /// Option `patterns`: more variable-name regular expressions that mark a
@@ -59,8 +62,12 @@ const SECRET_WORDS: &[&str] = &[
     "CREDENTIALS",
 ];
 
-fn secret_name(name: &str) -> bool {
+pub(crate) fn secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
+    // `POSTGRES_PASSWORD_FILE` names a file (the secrets fix), not a secret.
+    if upper.ends_with("_FILE") || upper.ends_with("_PATH") {
+        return false;
+    }
     upper
         .split(|c: char| !c.is_ascii_alphanumeric())
         .any(|w| SECRET_WORDS.contains(&w))
@@ -135,7 +142,15 @@ impl Rule for CredentialLiteral {
                 .chain(settings.build_args.iter().map(|kv| ("build.args", kv)));
             for (place, kv) in entries {
                 let Some(value) = &kv.value else { continue };
-                if value.value.is_empty() {
+                // Switches and numbers (`MYSQL_RANDOM_ROOT_PASSWORD=yes`,
+                // `ACCESS_TOKEN_EXPIRE_MINUTES=30`) are settings, not secrets,
+                // unless berth.yml's own patterns name the variable.
+                let v = value.value.to_ascii_lowercase();
+                let setting_like =
+                    matches!(v.as_str(), "yes" | "no" | "true" | "false" | "on" | "off")
+                        || v.parse::<f64>().is_ok();
+                let custom = extra.iter().any(|r| r.is_match(&kv.key.value));
+                if v.is_empty() || (setting_like && !custom) {
                     continue;
                 }
                 let Some((vstart, vend)) = value_range(cx.sources, kv, &value.span) else {
@@ -197,6 +212,7 @@ mod tests {
         assert!(secret_name("STRIPE_API_KEY"));
         assert!(!secret_name("TOKENIZER_MODEL"));
         assert!(!secret_name("PORT"));
+        assert!(!secret_name("POSTGRES_PASSWORD_FILE"));
         let v = "Server=sqlserver,1433;Database=zoo_db;User Id=sa;Password=YourStrong@Passw0rd;";
         let (s, e) = connection_password(v).unwrap();
         assert_eq!(&v[s..e], "YourStrong@Passw0rd");

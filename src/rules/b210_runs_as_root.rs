@@ -5,7 +5,8 @@ declare_rule! {
     /// ## What it does
     /// Reports a service built from a Dockerfile whose container runs as
     /// root: neither compose `user:` nor the deployed stage's last `USER`
-    /// (inherited through `FROM <stage>`) names a non-root user. Services that
+    /// (inherited through `FROM <stage>`) names a non-root user, and the base
+    /// image's tag does not say it drops root (`...:nonroot`). Services that
     /// only name an `image:` are not reported: berth does not know that
     /// image's `USER`.
     ///
@@ -62,8 +63,15 @@ impl Rule for RunsAsRoot {
                 }
                 continue;
             }
+            // Images whose tag says they drop root (`distroless/...:nonroot`).
+            let nonroot_base = image.base.as_deref().is_some_and(|b| {
+                b.rsplit(':')
+                    .next()
+                    .is_some_and(|t| t.contains("nonroot") || t.contains("rootless"))
+            });
             match &image.user {
                 Some((user, _)) if !is_root(user) => {}
+                None if nonroot_base => {}
                 Some((user, span)) => out.push(
                     Diagnostic::new(&Self::META, Label::new(*span, "root"), format!("service `{}`{} runs as root: the image's last `USER` is `{user}`", svc.service.name.value, svc.profile_note()))
                         .with_help("end the deployed stage with an unprivileged `USER`, or set `user:` on the service")

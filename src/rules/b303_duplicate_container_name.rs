@@ -3,7 +3,8 @@ use crate::diagnostic::{Diagnostic, Label};
 
 declare_rule! {
     /// ## What it does
-    /// Reports two services of one stack with the same `container_name`.
+    /// Reports two services of one stack with the same `container_name`
+    /// (unless profiles keep them from running together).
     ///
     /// ## Why is this bad?
     /// Container names are unique per Docker host: the second service fails
@@ -46,9 +47,10 @@ impl Rule for DuplicateContainerName {
                     continue;
                 };
                 let first = stack.services[..i].iter().find(|o| {
-                    o.settings
-                        .scalar("container_name")
-                        .is_some_and(|n| n.value == name.value)
+                    super::can_run_together(o, svc)
+                        && o.settings
+                            .scalar("container_name")
+                            .is_some_and(|n| n.value == name.value)
                 });
                 if let Some(first) = first {
                     let first_span = first

@@ -6,7 +6,7 @@ declare_rule! {
     /// ## What it does
     /// Reports a host port published twice in one stack (same port, protocol
     /// and interface, or one of them on all interfaces), by two services or
-    /// twice by one.
+    /// twice by one, unless profiles keep the services from running together.
     ///
     /// ## Why is this bad?
     /// Only one container can bind a host port: the second fails with `Bind
@@ -63,23 +63,22 @@ impl Rule for DuplicateHostPort {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for stack in cx.stacks {
-            let all: Vec<(&str, &Port)> = stack
+            let all: Vec<(&crate::compose::Service, &Port)> = stack
                 .services
                 .iter()
-                .flat_map(|s| {
-                    s.settings
-                        .ports
-                        .iter()
-                        .map(move |p| (s.name.value.as_str(), p))
-                })
+                .flat_map(|s| s.settings.ports.iter().map(move |p| (s, p)))
                 .collect();
-            for (i, (svc, port)) in all.iter().enumerate() {
+            for (i, (owner, port)) in all.iter().enumerate() {
+                let svc = owner.name.value.as_str();
                 let mine = host_ports(port);
-                let clash = all[..i].iter().find_map(|(other, earlier)| {
-                    (earlier.protocol == port.protocol && same_interface(earlier, port))
-                        .then(|| host_ports(earlier).into_iter().find(|h| mine.contains(h)))
-                        .flatten()
-                        .map(|h| (*other, *earlier, h))
+                let clash = all[..i].iter().find_map(|(other_svc, earlier)| {
+                    let other = other_svc.name.value.as_str();
+                    (super::can_run_together(other_svc, owner)
+                        && earlier.protocol == port.protocol
+                        && same_interface(earlier, port))
+                    .then(|| host_ports(earlier).into_iter().find(|h| mine.contains(h)))
+                    .flatten()
+                    .map(|h| (other, *earlier, h))
                 });
                 let Some((other, earlier, host)) = clash else {
                     continue;

@@ -50,6 +50,7 @@ use crate::dockerfile::ignore::DockerIgnore;
 use crate::source::SourceMap;
 
 pub use b003_unused_suppression::UnusedSuppression;
+pub(crate) use b208_credential_literal::secret_name as is_secret_name;
 
 /// A rule's identity and documentation.
 #[derive(Debug)]
@@ -271,6 +272,14 @@ pub struct ServiceRef<'a> {
     pub image: Option<&'a ImageFacts>,
     /// The build context's `.dockerignore`, if any.
     pub dockerignore: Option<&'a DockerIgnore>,
+}
+
+/// Can both services run at once? Not when each sits behind profiles and no
+/// profile enables both.
+pub(crate) fn can_run_together(a: &Service, b: &Service) -> bool {
+    a.profiles.is_empty()
+        || b.profiles.is_empty()
+        || a.profiles.iter().any(|p| b.profiles.contains(p))
 }
 
 impl ServiceRef<'_> {

@@ -274,3 +274,25 @@ fn rule_options_extend_what_rules_look_for() {
     assert_eq!(rule_ids(&after.stdout), vec!["B208", "B206"]);
     assert!(!after.stdout.contains("4321"));
 }
+
+#[test]
+fn a_trailing_suppression_covers_only_its_own_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("compose.yaml"),
+        "services:\n  cache:\n    image: redis:7.4\n    restart: always\n    ports:\n      - \"6379:6379\" # berth: ignore[B209] firewalled\n      - \"5432:5432\"\n",
+    )
+    .unwrap();
+    let out = Berth::new()
+        .args(["check", "--format", "json", "--select", "B209"])
+        .current_dir(tmp.path())
+        .run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let lines: Vec<u64> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![7], "only the unsuppressed PostgreSQL port");
+}
