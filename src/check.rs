@@ -55,6 +55,15 @@ pub enum CheckError {
     Config(#[from] config::ConfigError),
 }
 
+/// The nearest directory at or above `cwd` that holds `.git`, else `cwd`:
+/// fingerprints are relative to it.
+pub fn repository_root(cwd: &Path) -> PathBuf {
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(cwd)
+        .to_path_buf()
+}
+
 /// The path shown in reports: relative to `cwd` with forward slashes when inside it.
 pub fn display_path(path: &Path, cwd: &Path) -> String {
     match path.strip_prefix(cwd) {
@@ -399,7 +408,7 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         &config.policy,
         config.config.require_suppression_reason,
     );
-    diagnostic::finish(&sources, &mut diagnostics);
+    diagnostic::finish(&sources, &mut diagnostics, &repository_root(&opts.cwd));
     Ok(Outcome {
         compose_files,
         policy: config.policy.clone(),

@@ -136,11 +136,12 @@ fn sha256_hex(parts: &[&str], len: usize) -> String {
 }
 
 /// Sort (file, line, column, rule, message), drop exact duplicates, and compute
-/// fingerprints. The berth fingerprint is SHA-256 over rule id, file path and
-/// the semantic key, so it does not move when lines are inserted above; the
+/// fingerprints. The berth fingerprint is SHA-256 over rule id, file path
+/// (relative to `root`, the repository) and the semantic key, so it does not
+/// move when lines are inserted above or berth runs from another directory; the
 /// line hash is SHA-256 over the primary line's trimmed text plus its
 /// occurrence number among equal lines of that file.
-pub fn finish(sources: &SourceMap, diags: &mut Vec<Diagnostic>) {
+pub fn finish(sources: &SourceMap, diags: &mut Vec<Diagnostic>, root: &std::path::Path) {
     let sort_key = |d: &Diagnostic| {
         let file = sources.display(d.primary.span.file).to_string();
         let pos = sources
@@ -182,7 +183,13 @@ pub fn finish(sources: &SourceMap, diags: &mut Vec<Diagnostic>) {
         } else {
             d.key.as_str()
         };
-        d.fingerprint = sha256_hex(&[d.rule.code, &file, key], 32);
+        // The path in the fingerprint is relative to the repository root, so it is
+        // the same whichever directory berth was started from.
+        let stable = sources
+            .get(d.primary.span.file)
+            .and_then(|f| f.path.strip_prefix(root).ok())
+            .map_or_else(|| file.clone(), crate::paths::slash);
+        d.fingerprint = sha256_hex(&[d.rule.code, &stable, key], 32);
     }
 }
 

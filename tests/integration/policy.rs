@@ -296,3 +296,28 @@ fn a_trailing_suppression_covers_only_its_own_line() {
         .collect();
     assert_eq!(lines, vec![7], "only the unsuppressed PostgreSQL port");
 }
+
+#[test]
+fn fingerprints_do_not_depend_on_the_starting_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    copy_dir(
+        &fixtures().join("B101-mount-shadows-build-output/seed-incident"),
+        &repo.join("deploy"),
+    );
+    fs::create_dir_all(repo.join(".git")).unwrap();
+    let fingerprint = |dir: &std::path::Path, arg: &str| -> String {
+        let out = Berth::new()
+            .args(["check", arg, "--format", "json", "--select", "B101"])
+            .current_dir(dir)
+            .run();
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        v["findings"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let from_root = fingerprint(&repo, "deploy");
+    let from_inside = fingerprint(&repo.join("deploy"), ".");
+    assert_eq!(from_root, from_inside);
+}

@@ -14,9 +14,16 @@ fn sarif(dir: &std::path::Path) -> serde_json::Value {
 
 #[test]
 fn seed_sarif_snapshot() {
-    let dir = fixtures().join("B101-mount-shadows-build-output/seed-incident");
+    // A copy that is its own repository: fingerprints are relative to the
+    // repository root, and this keeps them the same in a clone or a tarball.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &fixtures().join("B101-mount-shadows-build-output/seed-incident"),
+        tmp.path(),
+    );
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
     let out = Berth::new()
-        .current_dir(&dir)
+        .current_dir(tmp.path())
         .args(["check", ".", "--format", "sarif"])
         .run();
     let version = env!("CARGO_PKG_VERSION");
