@@ -88,10 +88,12 @@ fn connection_password(value: &str) -> Option<(usize, usize)> {
             }
         }
     }
-    // scheme://user:password@host
+    // scheme://user:password@host — the password may itself hold `@`: the
+    // host starts after the last `@` of the authority.
     let scheme = lower.find("://")?;
     let rest = &value[scheme + 3..];
-    let at = rest.find('@')?;
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
+    let at = authority.rfind('@')?;
     let colon = rest[..at].find(':')?;
     let start = scheme + 3 + colon + 1;
     let end = scheme + 3 + at;
@@ -220,6 +222,9 @@ mod tests {
         let (s, e) = connection_password(u).unwrap();
         assert_eq!(&u[s..e], "s3cret");
         assert!(connection_password("redis://cache:6379/0").is_none());
+        let tricky = "postgres://u:p@ss@h/db";
+        let (s, e) = connection_password(tricky).unwrap();
+        assert_eq!(&tricky[s..e], "p@ss");
         assert!(connection_password("https://example.com/a@b").is_none());
     }
 }

@@ -8,7 +8,8 @@ declare_rule! {
     /// MySQL 3306, SQL Server 1433, MongoDB 27017, Redis 6379, Memcached
     /// 11211, Elasticsearch 9200/9300, RabbitMQ 5672/15672, CouchDB 5984,
     /// Cassandra 9042, the Docker API 2375/2376, etcd 2379, Consul 8500.
-    /// The container port decides, whatever host port it is published on.
+    /// The container port decides, whatever host port it is published on (a
+    /// port with no host part is published on a random one).
     ///
     /// ## Why is this bad?
     /// Published ports bypass the host firewall's usual rules (Docker writes
@@ -75,7 +76,8 @@ impl Rule for ExposedSensitivePort {
                 let Some((_, what)) = SENSITIVE.iter().find(|(port, _)| *port == target) else {
                     continue;
                 };
-                if !all || p.published.is_none() {
+                // Without a host port Docker still publishes it, on a random port.
+                if !all {
                     continue;
                 }
                 out.push(
