@@ -209,7 +209,7 @@ fn compose_file_setting(dir: &Path, env: &Env, cwd: &Path) -> Option<(String, St
 }
 
 pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
-    let found = discover::discover(&opts.paths, &opts.cwd)?;
+    let (found, seen) = discover::discover_seen(&opts.paths, &opts.cwd)?;
     let config = match &opts.config {
         Some(path) => config::load(path)?,
         None => {
@@ -306,7 +306,7 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
             // A symlink that leads out of the scan root is not followed.
             if safe_bases
                 .get(path)
-                .is_some_and(|(base, root)| escapes(path, base, root))
+                .is_some_and(|(base, root)| !seen.plain(path, base) && escapes(path, base, root))
             {
                 return (path.clone(), DockerfileLoad::Outside);
             }

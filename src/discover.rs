@@ -187,8 +187,35 @@ pub fn plan_directory(
 /// skipping `.git` and `node_modules`, without following symlinked
 /// directories; a symlinked file is checked only when it resolves inside the
 /// scan root.
+/// Regular files and directories the walk reached without following a
+/// symlink (ignored entries are not walked, so absence means nothing).
+#[derive(Debug, Default)]
+pub struct Seen {
+    pub files: std::collections::HashSet<PathBuf>,
+    pub dirs: std::collections::HashSet<PathBuf>,
+}
+
+impl Seen {
+    /// `path` and every directory from `base` down to it were walked as plain
+    /// entries: no symlink is on the way.
+    pub fn plain(&self, path: &Path, base: &Path) -> bool {
+        self.files.contains(path)
+            && path
+                .ancestors()
+                .skip(1)
+                .take_while(|d| d.starts_with(base) && *d != base)
+                .all(|d| self.dirs.contains(d))
+    }
+}
+
 pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<Vec<Found>, DiscoverError> {
+    discover_seen(paths, cwd).map(|(found, _)| found)
+}
+
+/// [`discover`], also returning what the walk saw.
+pub fn discover_seen(paths: &[PathBuf], cwd: &Path) -> Result<(Vec<Found>, Seen), DiscoverError> {
     let mut found = Vec::new();
+    let mut seen = Seen::default();
     for given in paths {
         let abs = crate::paths::normalize_host(&cwd.join(given));
         let meta = std::fs::metadata(&abs)
@@ -202,14 +229,14 @@ pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<Vec<Found>, DiscoverErr
             });
             continue;
         }
-        walk(&abs, &mut found)?;
+        walk(&abs, &mut found, &mut seen)?;
     }
     found.sort();
     found.dedup_by(|a, b| a.path == b.path);
-    Ok(found)
+    Ok((found, seen))
 }
 
-fn walk(root: &Path, found: &mut Vec<Found>) -> Result<(), DiscoverError> {
+fn walk(root: &Path, found: &mut Vec<Found>, seen: &mut Seen) -> Result<(), DiscoverError> {
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
@@ -227,10 +254,20 @@ fn walk(root: &Path, found: &mut Vec<Found>) -> Result<(), DiscoverError> {
         })
         .build_parallel();
     let results: Mutex<Vec<Result<Found, DiscoverError>>> = Mutex::new(Vec::new());
+    let plain: Mutex<(Vec<PathBuf>, Vec<PathBuf>)> = Mutex::new((Vec::new(), Vec::new()));
     walker.run(|| {
         let results = &results;
+        let plain = &plain;
         let canonical_root = &canonical_root;
         Box::new(move |entry| {
+            if let Ok(e) = &entry
+                && let Some(ft) = e.file_type()
+                && (ft.is_file() || ft.is_dir())
+                && let Ok(mut p) = plain.lock()
+            {
+                let list = if ft.is_file() { &mut p.0 } else { &mut p.1 };
+                list.push(e.path().to_path_buf());
+            }
             let item = match entry {
                 Ok(entry) => visit(&entry, root, canonical_root).map(Ok),
                 Err(e) => Some(Err(DiscoverError::Walk {
@@ -250,6 +287,9 @@ fn walk(root: &Path, found: &mut Vec<Found>) -> Result<(), DiscoverError> {
     for r in results {
         found.push(r?);
     }
+    let (files, dirs) = plain.into_inner().unwrap_or_default();
+    seen.files.extend(files);
+    seen.dirs.extend(dirs);
     Ok(())
 }
 

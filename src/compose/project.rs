@@ -21,7 +21,11 @@ use crate::source::{FileId, Span};
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     pub process: BTreeMap<String, String>,
+    /// Variables already read, by project directory and env files.
+    pub cache: std::sync::Arc<std::sync::Mutex<VarsCache>>,
 }
+
+type VarsCache = std::collections::HashMap<(PathBuf, Vec<PathBuf>), BTreeMap<String, String>>;
 
 impl Env {
     pub fn from_process() -> Self {
@@ -29,6 +33,7 @@ impl Env {
             process: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
+            cache: Default::default(),
         }
     }
 }
@@ -48,6 +53,19 @@ pub struct StackSpec {
 /// Variables of a project: its env files (default: `.env` in `dir`), then the
 /// process environment on top.
 pub fn project_vars(dir: &Path, env_files: &[PathBuf], env: &Env) -> BTreeMap<String, String> {
+    // Many stacks share a directory: read its env files once per run.
+    let key = (dir.to_path_buf(), env_files.to_vec());
+    if let Some(hit) = env.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return hit;
+    }
+    let vars = read_project_vars(dir, env_files, env);
+    if let Ok(mut c) = env.cache.lock() {
+        c.insert(key, vars.clone());
+    }
+    vars
+}
+
+fn read_project_vars(dir: &Path, env_files: &[PathBuf], env: &Env) -> BTreeMap<String, String> {
     let mut vars = BTreeMap::new();
     let default = [dir.join(".env")];
     let files = if env_files.is_empty() {

@@ -73,7 +73,7 @@ impl Rule for SourceMountInProduction {
                 };
                 let rel = crate::paths::slash(rel);
                 if mount.host_is_file
-                    || svc.dockerignore.is_some_and(|d| d.excludes(host, true))
+                    || svc.dockerignore().is_some_and(|d| d.excludes(host, true))
                     || shadow(&svc, mount).is_some()
                 {
                     continue;

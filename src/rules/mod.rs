@@ -270,8 +270,7 @@ pub struct ServiceRef<'a> {
     pub stack: &'a Stack,
     pub service: &'a Service,
     pub image: Option<&'a ImageFacts>,
-    /// The build context's `.dockerignore`, if any.
-    pub dockerignore: Option<&'a DockerIgnore>,
+    dockerignores: &'a BTreeMap<PathBuf, DockerIgnore>,
 }
 
 /// Can both services run at once? Not when each sits behind profiles and no
@@ -283,6 +282,15 @@ pub(crate) fn can_run_together(a: &Service, b: &Service) -> bool {
 }
 
 impl ServiceRef<'_> {
+    /// The build context's `.dockerignore`, if any (looked up only when asked:
+    /// every rule walks every service).
+    pub fn dockerignore(&self) -> Option<&DockerIgnore> {
+        match self.service.build.as_ref().map(|b| &b.context) {
+            Some(BuildContext::Local(dir)) => self.dockerignores.get(dir),
+            _ => None,
+        }
+    }
+
     /// ` (service in profile `debug`)` when the service only starts with a profile.
     pub fn profile_note(&self) -> String {
         match self.service.profiles.as_slice() {
@@ -310,10 +318,7 @@ impl<'a> Context<'a> {
                     stack,
                     service,
                     image: self.images.get(&(fi, si)),
-                    dockerignore: match service.build.as_ref().map(|b| &b.context) {
-                        Some(BuildContext::Local(dir)) => self.dockerignores.get(dir),
-                        _ => None,
-                    },
+                    dockerignores: self.dockerignores,
                 })
         })
     }
