@@ -1,5 +1,5 @@
-use super::{Context, Rule, RuleMeta, declare_rule};
-use crate::diagnostic::{Diagnostic, Label};
+use super::{Context, Rule, RuleMeta, declare_rule, report_missing};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it does
@@ -37,28 +37,19 @@ impl Rule for NoMemoryLimit {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for svc in cx.services() {
-            let s = &svc.service.settings;
-            if !svc.stack.production
-                || s.scalar("mem_limit").is_some()
-                || s.scalar("deploy.resources.limits.memory").is_some()
-            {
-                continue;
-            }
-            out.push(
-                Diagnostic::new(
-                    &Self::META,
-                    Label::new(svc.service.name.span, "no memory limit"),
-                    format!(
-                        "production service `{}`{} has no memory limit",
-                        svc.service.name.value,
-                        svc.profile_note()
-                    ),
-                )
-                .with_help("set `deploy.resources.limits.memory` (or `mem_limit`)")
-                .with_key(svc.service.name.value.clone())
-                .in_stack(svc.stack),
-            );
-        }
+        report_missing(
+            cx,
+            &Self::META,
+            |s| {
+                s.scalar("mem_limit").is_some()
+                    || s.scalar("deploy.resources.limits.memory").is_some()
+            },
+            (
+                "no memory limit",
+                "has no memory limit",
+                "set `deploy.resources.limits.memory` (or `mem_limit`)",
+            ),
+            out,
+        );
     }
 }

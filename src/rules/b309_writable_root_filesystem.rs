@@ -1,5 +1,5 @@
-use super::{Context, Rule, RuleMeta, declare_rule};
-use crate::diagnostic::{Diagnostic, Label};
+use super::{Context, Rule, RuleMeta, declare_rule, report_missing};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it does
@@ -39,27 +39,16 @@ impl Rule for WritableRootFilesystem {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for svc in cx.services() {
-            let s = &svc.service.settings;
-            if !svc.stack.production || s.scalar("read_only").is_some_and(|r| r.value == "true") {
-                continue;
-            }
-            out.push(
-                Diagnostic::new(
-                    &Self::META,
-                    Label::new(svc.service.name.span, "writable root"),
-                    format!(
-                        "production service `{}`{} has a writable root file system",
-                        svc.service.name.value,
-                        svc.profile_note()
-                    ),
-                )
-                .with_help(
-                    "set `read_only: true` and mount tmpfs or volumes where the service writes",
-                )
-                .with_key(svc.service.name.value.clone())
-                .in_stack(svc.stack),
-            );
-        }
+        report_missing(
+            cx,
+            &Self::META,
+            |s| s.scalar("read_only").is_some_and(|r| r.value == "true"),
+            (
+                "writable root",
+                "has a writable root file system",
+                "set `read_only: true` and mount tmpfs or volumes where the service writes",
+            ),
+            out,
+        );
     }
 }

@@ -1,5 +1,5 @@
-use super::{Context, Rule, RuleMeta, declare_rule};
-use crate::diagnostic::{Diagnostic, Label};
+use super::{Context, Rule, RuleMeta, declare_rule, report_missing};
+use crate::diagnostic::Diagnostic;
 
 declare_rule! {
     /// ## What it does
@@ -38,30 +38,21 @@ impl Rule for NoNewPrivilegesMissing {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for svc in cx.services() {
-            let s = &svc.service.settings;
-            if !svc.stack.production
-                || s.list("security_opt").iter().any(|o| {
+        report_missing(
+            cx,
+            &Self::META,
+            |s| {
+                s.list("security_opt").iter().any(|o| {
                     o.value.replace('=', ":") == "no-new-privileges:true"
                         || o.value == "no-new-privileges"
                 })
-            {
-                continue;
-            }
-            out.push(
-                Diagnostic::new(
-                    &Self::META,
-                    Label::new(svc.service.name.span, "no-new-privileges"),
-                    format!(
-                        "production service `{}`{} does not set no-new-privileges",
-                        svc.service.name.value,
-                        svc.profile_note()
-                    ),
-                )
-                .with_help("add `security_opt: [\"no-new-privileges:true\"]`")
-                .with_key(svc.service.name.value.clone())
-                .in_stack(svc.stack),
-            );
-        }
+            },
+            (
+                "no-new-privileges",
+                "does not set no-new-privileges",
+                "add `security_opt: [\"no-new-privileges:true\"]`",
+            ),
+            out,
+        );
     }
 }

@@ -324,6 +324,36 @@ impl<'a> Context<'a> {
     }
 }
 
+/// A finding on each production service whose settings lack something (the
+/// opt-in hardening rules): `what` completes "production service `x` ...".
+pub(crate) fn report_missing(
+    cx: &Context<'_>,
+    meta: &'static RuleMeta,
+    has: impl Fn(&crate::compose::Settings) -> bool,
+    (label, what, help): (&str, &str, &str),
+    out: &mut Vec<Diagnostic>,
+) {
+    for svc in cx.services() {
+        if !svc.stack.production || has(&svc.service.settings) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                meta,
+                crate::diagnostic::Label::new(svc.service.name.span, label),
+                format!(
+                    "production service `{}`{} {what}",
+                    svc.service.name.value,
+                    svc.profile_note()
+                ),
+            )
+            .with_help(help)
+            .with_key(svc.service.name.value.clone())
+            .in_stack(svc.stack),
+        );
+    }
+}
+
 /// Input problems recorded while loading, one finding each (B001, B002).
 fn report_problems(meta: &'static RuleMeta, problems: &[LoadProblem], out: &mut Vec<Diagnostic>) {
     for p in problems {
