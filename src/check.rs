@@ -356,12 +356,19 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
     }
 
     // `.dockerignore` of each local context whose Dockerfile is read, loaded once.
+    // Only B102 reads it, and only for a bind mount inside the context.
     let contexts: BTreeSet<PathBuf> = wanted
         .keys()
-        .filter_map(|(fi, si)| files.get(*fi)?.services.get(*si)?.build.as_ref())
-        .filter_map(|b| match &b.context {
-            BuildContext::Local(dir) => Some(dir.clone()),
-            BuildContext::Remote(_) => None,
+        .filter_map(|(fi, si)| files.get(*fi)?.services.get(*si))
+        .filter_map(|svc| match &svc.build.as_ref()?.context {
+            BuildContext::Local(dir)
+                if svc
+                    .bind_mounts()
+                    .any(|m| m.host_path.as_ref().is_some_and(|h| h.starts_with(dir))) =>
+            {
+                Some(dir.clone())
+            }
+            _ => None,
         })
         .collect();
     let dockerignores: BTreeMap<PathBuf, DockerIgnore> = contexts
