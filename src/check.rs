@@ -209,7 +209,7 @@ fn compose_file_setting(dir: &Path, env: &Env, cwd: &Path) -> Option<(String, St
 }
 
 pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
-    let (found, seen) = discover::discover_seen(&opts.paths, &opts.cwd)?;
+    let (found, seen) = discover::discover(&opts.paths, &opts.cwd)?;
     let config = match &opts.config {
         Some(path) => config::load(path)?,
         None => {

@@ -182,11 +182,6 @@ pub fn plan_directory(
     stacks
 }
 
-/// Find compose files. A file given explicitly is checked whatever its name;
-/// directories are walked honouring `.gitignore`, `.ignore` and git excludes,
-/// skipping `.git` and `node_modules`, without following symlinked
-/// directories; a symlinked file is checked only when it resolves inside the
-/// scan root.
 /// Regular files and directories the walk reached without following a
 /// symlink (ignored entries are not walked, so absence means nothing).
 #[derive(Debug, Default)]
@@ -208,12 +203,13 @@ impl Seen {
     }
 }
 
-pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<Vec<Found>, DiscoverError> {
-    discover_seen(paths, cwd).map(|(found, _)| found)
-}
-
-/// [`discover`], also returning what the walk saw.
-pub fn discover_seen(paths: &[PathBuf], cwd: &Path) -> Result<(Vec<Found>, Seen), DiscoverError> {
+/// Find compose files. A file given explicitly is checked whatever its name;
+/// directories are walked honouring `.gitignore`, `.ignore` and git excludes,
+/// skipping `.git` and `node_modules`, without following symlinked
+/// directories; a symlinked file is checked only when it resolves inside the
+/// scan root.
+/// Also returns what the walk saw.
+pub fn discover(paths: &[PathBuf], cwd: &Path) -> Result<(Vec<Found>, Seen), DiscoverError> {
     let mut found = Vec::new();
     let mut seen = Seen::default();
     for given in paths {
@@ -318,6 +314,19 @@ fn visit(entry: &ignore::DirEntry, root: &Path, canonical_root: &Path) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_paths_need_every_directory_walked() {
+        let mut seen = Seen::default();
+        seen.dirs.insert("/r/p".into());
+        seen.dirs.insert("/r/p/api".into());
+        seen.files.insert("/r/p/api/Dockerfile".into());
+        seen.files.insert("/r/p/link/Dockerfile".into());
+        assert!(seen.plain(Path::new("/r/p/api/Dockerfile"), Path::new("/r/p")));
+        // `link` was not walked as a directory (a symlink, or ignored): check it.
+        assert!(!seen.plain(Path::new("/r/p/link/Dockerfile"), Path::new("/r/p")));
+        assert!(!seen.plain(Path::new("/r/p/api/Other"), Path::new("/r/p")));
+    }
 
     #[test]
     fn compose_names() {
