@@ -34,6 +34,46 @@ pub enum Command {
     /// Print the merged, interpolated model of compose files, as
     /// `docker compose config --format json` would, for the fields berth reads.
     Config(ConfigArgs),
+    /// Publish a SARIF file (berth's or another tool's) to GitHub: code
+    /// scanning upload, pull-request review, job summary, annotations. Reads
+    /// the GitHub Actions context from the environment.
+    Publish(PublishArgs),
+    /// Run as the GitHub Action: read the `INPUT_*` variables, check, publish,
+    /// and exit by `fail-on` (used by action.yml; there is no shell in the image).
+    #[command(hide = true)]
+    Action,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// The SARIF file to publish; it is read, never changed.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: PathBuf,
+    /// Upload to code scanning and wait until GitHub has processed it.
+    #[arg(long)]
+    pub upload: bool,
+    /// On a pull request, post findings on changed lines as one review.
+    #[arg(long)]
+    pub review: bool,
+    /// Write a Markdown summary to `GITHUB_STEP_SUMMARY` (standard output outside Actions).
+    #[arg(long)]
+    pub summary: bool,
+    /// Print workflow-command annotations for the most severe findings.
+    #[arg(long)]
+    pub annotations: bool,
+    /// Code scanning category; also scopes berth's review comments.
+    #[arg(long, value_name = "NAME", default_value = "berth")]
+    pub category: String,
+    /// At most this many new review comments per run; the rest are summarised.
+    #[arg(long, value_name = "N", default_value_t = 25)]
+    pub max_comments: usize,
+    /// Environment variable that holds the token.
+    #[arg(long, value_name = "NAME", default_value = "GITHUB_TOKEN")]
+    pub token_env: String,
+    /// Pull request to review when the event does not name one (workflow_run
+    /// from a fork); its head must be the analysed commit.
+    #[arg(long, value_name = "NUMBER")]
+    pub pr: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,6 +6,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod paths;
+pub mod publish;
 pub mod rules;
 pub mod shell;
 pub mod source;
@@ -13,6 +14,7 @@ pub mod suppress;
 
 /// Where berth's source and rule documentation live.
 pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+pub mod action;
 pub mod check;
 pub mod cli;
 pub mod discover;

@@ -12,7 +12,7 @@ use anyhow::{Context as _, bail};
 use clap::Parser;
 
 use berth::check::{CheckOptions, check};
-use berth::cli::{CheckArgs, Cli, Command, ConfigArgs};
+use berth::cli::{CheckArgs, Cli, Command, ConfigArgs, PublishArgs};
 use berth::compose::Env;
 use berth::report::{self, Format};
 use berth::rules;
@@ -43,6 +43,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config(args) => run_config(args),
+        Command::Publish(args) => run_publish(args),
+        Command::Action => {
+            let code = berth::action::run(&|k| std::env::var(k).ok())?;
+            exit_now(code)
+        }
         Command::Init => {
             let path = std::path::Path::new("berth.yml");
             if path.exists() {
@@ -152,4 +157,27 @@ fn run_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
     text.push('\n');
     print!("{text}");
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_publish(args: PublishArgs) -> anyhow::Result<ExitCode> {
+    let mut opts = berth::publish::Options::new(args.sarif);
+    opts.upload = if args.upload {
+        berth::publish::Upload::On
+    } else {
+        berth::publish::Upload::Off
+    };
+    opts.review = args.review;
+    opts.summary = args.summary;
+    opts.annotations = args.annotations;
+    opts.category = args.category;
+    opts.max_comments = args.max_comments;
+    opts.token_env = args.token_env;
+    opts.pr = args.pr;
+    let published =
+        berth::publish::run(&opts, &|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?;
+    Ok(if published.failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

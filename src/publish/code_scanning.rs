@@ -1,0 +1,287 @@
+//! Code scanning upload: fit the SARIF into GitHub's limits (saying what was
+//! cut), gzip + base64 it, POST it, and poll the processing status.
+
+use std::io::Write;
+use std::time::Duration;
+
+use base64::Engine as _;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use http::Method;
+use serde_json::{Value, json};
+
+use super::context::Context;
+use super::http::Api;
+
+/// GitHub's documented limits for one upload.
+pub const MAX_GZIP_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_RUNS: usize = 20;
+pub const MAX_RESULTS_PER_RUN: usize = 25_000;
+pub const MAX_LOCATIONS_PER_RESULT: usize = 1_000;
+
+/// The SARIF as it will be sent, and what had to go.
+#[derive(Debug)]
+pub struct Prepared {
+    pub gzip_base64: String,
+    pub cuts: Vec<String>,
+}
+
+/// Fit `log` into the limits and encode it. The file on disk is never touched:
+/// this works on a copy. `category` sets each run's `automationDetails.id`.
+pub fn prepare(log: &Value, category: Option<&str>) -> Result<Prepared, String> {
+    let mut log = log.clone();
+    let mut cuts = Vec::new();
+    let runs = log
+        .get_mut("runs")
+        .and_then(Value::as_array_mut)
+        .ok_or("not a SARIF log: no `runs` array")?;
+    if runs.len() > MAX_RUNS {
+        cuts.push(format!(
+            "{} of {} runs left out (GitHub takes {MAX_RUNS} per upload)",
+            runs.len() - MAX_RUNS,
+            runs.len()
+        ));
+        runs.truncate(MAX_RUNS);
+    }
+    let several = runs.len() > 1;
+    for (i, run) in runs.iter_mut().enumerate() {
+        if let Some(category) = category {
+            // A category ends in `/` so GitHub keeps runs of one tool apart.
+            let id = if several {
+                format!("{category}/run-{i}/")
+            } else {
+                format!("{}/", category.trim_end_matches('/'))
+            };
+            if let Some(obj) = run.as_object_mut() {
+                obj.insert("automationDetails".into(), json!({ "id": id }));
+            }
+        }
+        cut_run(run, i, &mut cuts);
+    }
+    let mut encoded = gzip(&log)?;
+    // Still too big: drop the least severe results, a fifth at a time.
+    while encoded.len() > MAX_GZIP_BYTES {
+        let dropped = drop_least_severe(&mut log);
+        if dropped == 0 {
+            return Err(format!(
+                "the SARIF is {} bytes gzipped even without results; GitHub takes {MAX_GZIP_BYTES}",
+                encoded.len()
+            ));
+        }
+        cuts.push(format!(
+            "{dropped} least severe results left out to stay under {MAX_GZIP_BYTES} bytes gzipped"
+        ));
+        encoded = gzip(&log)?;
+    }
+    Ok(Prepared {
+        gzip_base64: base64::engine::general_purpose::STANDARD.encode(encoded),
+        cuts,
+    })
+}
+
+fn rank(result: &Value) -> u8 {
+    match result.get("level").and_then(Value::as_str) {
+        Some("error") => 0,
+        Some("warning") | None => 1,
+        Some("note") => 2,
+        _ => 3,
+    }
+}
+
+fn cut_run(run: &mut Value, index: usize, cuts: &mut Vec<String>) {
+    let Some(results) = run.get_mut("results").and_then(Value::as_array_mut) else {
+        return;
+    };
+    if results.len() > MAX_RESULTS_PER_RUN {
+        let total = results.len();
+        results.sort_by_key(rank);
+        results.truncate(MAX_RESULTS_PER_RUN);
+        cuts.push(format!(
+            "run {index}: {} of {total} results left out, least severe first (GitHub takes {MAX_RESULTS_PER_RUN} per run)",
+            total - MAX_RESULTS_PER_RUN
+        ));
+    }
+    let mut trimmed = 0;
+    for result in results.iter_mut() {
+        for key in ["locations", "relatedLocations"] {
+            if let Some(list) = result.get_mut(key).and_then(Value::as_array_mut)
+                && list.len() > MAX_LOCATIONS_PER_RESULT
+            {
+                list.truncate(MAX_LOCATIONS_PER_RESULT);
+                trimmed += 1;
+            }
+        }
+    }
+    if trimmed > 0 {
+        cuts.push(format!(
+            "run {index}: {trimmed} location lists cut to {MAX_LOCATIONS_PER_RESULT} entries"
+        ));
+    }
+}
+
+fn drop_least_severe(log: &mut Value) -> usize {
+    let mut dropped = 0;
+    for run in log
+        .get_mut("runs")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(results) = run.get_mut("results").and_then(Value::as_array_mut)
+            && !results.is_empty()
+        {
+            results.sort_by_key(rank);
+            let keep = results.len() - results.len().div_ceil(5);
+            dropped += results.len() - keep;
+            results.truncate(keep);
+        }
+    }
+    dropped
+}
+
+fn gzip(log: &Value) -> Result<Vec<u8>, String> {
+    let bytes = serde_json::to_vec(log).map_err(|e| format!("cannot encode the SARIF: {e}"))?;
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(&bytes)
+        .and_then(|()| enc.finish())
+        .map_err(|e| format!("cannot gzip the SARIF: {e}"))
+}
+
+/// What GitHub made of the upload.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Processing {
+    Complete,
+    Failed(Vec<String>),
+    /// Still pending when berth stopped waiting.
+    Pending,
+}
+
+/// Upload and wait for processing. `poll` is the first wait; it doubles up to
+/// thirty seconds, for at most `patience` in all.
+pub async fn upload(
+    api: &Api,
+    ctx: &Context,
+    prepared: &Prepared,
+    tool_name: &str,
+    poll: Duration,
+    patience: Duration,
+) -> Result<(String, Processing), (Option<u16>, String)> {
+    let fail = |m: &str| (None, m.to_owned());
+    let sha = ctx
+        .sha
+        .as_deref()
+        .ok_or_else(|| fail("GITHUB_SHA is not set: the upload needs the analysed commit"))?;
+    let git_ref = ctx
+        .git_ref
+        .as_deref()
+        .ok_or_else(|| fail("GITHUB_REF is not set: the upload needs the analysed ref"))?;
+    if !git_ref.starts_with("refs/heads/")
+        && !git_ref.starts_with("refs/tags/")
+        && !git_ref.starts_with("refs/pull/")
+    {
+        return Err(fail(&format!(
+            "GITHUB_REF `{git_ref}` is not refs/heads/, refs/tags/ or refs/pull/: code scanning will not take it"
+        )));
+    }
+    let mut body = json!({
+        "commit_sha": sha,
+        "ref": git_ref,
+        "sarif": prepared.gzip_base64,
+        "tool_name": tool_name,
+    });
+    if let Some(ws) = &ctx.workspace {
+        body["checkout_uri"] = Value::String(format!("file://{}/", ws.trim_end_matches('/')));
+    }
+    let route = format!("{}/code-scanning/sarifs", ctx.repo_route());
+    let reply = api
+        .send_ok(Method::POST, &route, Some(&body))
+        .await
+        .map_err(|e| (e.status, e.to_string()))?;
+    let id = reply
+        .json()
+        .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
+        .ok_or_else(|| fail("GitHub accepted the upload but gave no upload id"))?;
+    let status_route = format!("{route}/{id}");
+    let started = std::time::Instant::now();
+    let mut wait = poll;
+    loop {
+        tokio::time::sleep(wait).await;
+        let reply = api
+            .send_ok(Method::GET, &status_route, None)
+            .await
+            .map_err(|e| (e.status, e.to_string()))?;
+        let status = reply.json().unwrap_or(Value::Null);
+        match status.get("processing_status").and_then(Value::as_str) {
+            Some("complete") => return Ok((id, Processing::Complete)),
+            Some("failed") => {
+                let errors = status
+                    .get("errors")
+                    .and_then(Value::as_array)
+                    .map(|e| {
+                        e.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Ok((id, Processing::Failed(errors)));
+            }
+            _ => {}
+        }
+        if started.elapsed() + wait > patience {
+            return Ok((id, Processing::Pending));
+        }
+        wait = (wait * 2).min(Duration::from_secs(30));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn decode(p: &Prepared) -> Value {
+        let gz = base64::engine::general_purpose::STANDARD
+            .decode(&p.gzip_base64)
+            .expect("base64");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_string(&mut text)
+            .expect("gzip");
+        serde_json::from_str(&text).expect("json")
+    }
+
+    #[test]
+    fn round_trips_and_sets_the_category() {
+        let log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "berth"}}, "results": []}]});
+        let p = prepare(&log, Some("berth")).expect("fits");
+        assert!(p.cuts.is_empty());
+        let back = decode(&p);
+        assert_eq!(back["runs"][0]["automationDetails"]["id"], "berth/");
+        assert_eq!(back["runs"][0]["results"], json!([]));
+    }
+
+    #[test]
+    fn cuts_runs_results_and_locations_and_says_so() {
+        let result = |level: &str| json!({"level": level, "message": {"text": "m"}});
+        let mut results: Vec<Value> = (0..MAX_RESULTS_PER_RUN).map(|_| result("note")).collect();
+        results.push(result("error"));
+        let locs: Vec<Value> = (0..MAX_LOCATIONS_PER_RESULT + 5)
+            .map(|_| json!({}))
+            .collect();
+        results.push(json!({"level": "warning", "locations": locs}));
+        let mut runs = vec![json!({"results": results})];
+        runs.extend((0..MAX_RUNS).map(|_| json!({"results": []})));
+        let p = prepare(&json!({"runs": runs}), None).expect("fits");
+        let back = decode(&p);
+        assert_eq!(back["runs"].as_array().map(Vec::len), Some(MAX_RUNS));
+        let kept = back["runs"][0]["results"].as_array().expect("results");
+        assert_eq!(kept.len(), MAX_RESULTS_PER_RUN);
+        assert_eq!(kept[0]["level"], "error", "the most severe are kept");
+        assert_eq!(
+            kept[1]["locations"].as_array().map(Vec::len),
+            Some(MAX_LOCATIONS_PER_RESULT)
+        );
+        assert_eq!(p.cuts.len(), 3, "{:?}", p.cuts);
+    }
+}

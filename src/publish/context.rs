@@ -1,0 +1,238 @@
+//! The GitHub Actions context publish works in: the `GITHUB_*` variables and
+//! the event payload at `GITHUB_EVENT_PATH`.
+
+use serde_json::Value;
+
+/// A pull request the run belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequest {
+    pub number: u64,
+    /// The head commit, when the event names it (review comments attach to it).
+    pub head_sha: Option<String>,
+    /// The head lives in another repository: the run's token is read-only.
+    pub from_fork: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub owner: String,
+    pub repo: String,
+    pub api_url: String,
+    pub server_url: String,
+    pub event_name: String,
+    /// The commit the analysis is of (`GITHUB_SHA`, or the workflow run's head).
+    pub sha: Option<String>,
+    /// The full ref (`refs/heads/main`, `refs/pull/7/merge`).
+    pub git_ref: Option<String>,
+    pub workspace: Option<String>,
+    pub step_summary: Option<String>,
+    pub pull_request: Option<PullRequest>,
+    /// For `workflow_run`: the commit the triggering run checked out, which a
+    /// pull request named by hand must have as its head.
+    pub run_head_sha: Option<String>,
+}
+
+impl Context {
+    /// Read the context through `var` (the process environment, or a map in
+    /// tests). `pr` is a pull request number given by hand.
+    pub fn from_env(
+        var: &dyn Fn(&str) -> Option<String>,
+        pr: Option<u64>,
+    ) -> Result<Context, String> {
+        let get = |k: &str| var(k).filter(|v| !v.is_empty());
+        let full = get("GITHUB_REPOSITORY").ok_or(
+            "GITHUB_REPOSITORY is not set: run inside GitHub Actions or set it to OWNER/REPO",
+        )?;
+        let (owner, repo) = full
+            .split_once('/')
+            .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
+            .ok_or_else(|| format!("GITHUB_REPOSITORY `{full}` is not OWNER/REPO"))?;
+        let event_name = get("GITHUB_EVENT_NAME").unwrap_or_default();
+        let event = match get("GITHUB_EVENT_PATH") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read GITHUB_EVENT_PATH {path}: {e}"))?;
+                serde_json::from_str(&text)
+                    .map_err(|e| format!("GITHUB_EVENT_PATH {path} is not JSON: {e}"))?
+            }
+            None => Value::Null,
+        };
+        let mut ctx = Context {
+            owner: owner.to_owned(),
+            repo: repo.to_owned(),
+            api_url: get("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".to_owned()),
+            server_url: get("GITHUB_SERVER_URL").unwrap_or_else(|| "https://github.com".to_owned()),
+            event_name,
+            sha: get("GITHUB_SHA"),
+            git_ref: get("GITHUB_REF"),
+            workspace: get("GITHUB_WORKSPACE"),
+            step_summary: get("GITHUB_STEP_SUMMARY"),
+            pull_request: None,
+            run_head_sha: None,
+        };
+        ctx.read_event(&event, pr);
+        Ok(ctx)
+    }
+
+    fn read_event(&mut self, event: &Value, pr: Option<u64>) {
+        if let Some(p) = event.get("pull_request").filter(|p| p.is_object()) {
+            let head_repo = p.pointer("/head/repo/full_name").and_then(Value::as_str);
+            let base_repo = p.pointer("/base/repo/full_name").and_then(Value::as_str);
+            self.pull_request = p
+                .get("number")
+                .and_then(Value::as_u64)
+                .map(|number| PullRequest {
+                    number,
+                    head_sha: p
+                        .pointer("/head/sha")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    from_fork: head_repo.is_none() || head_repo != base_repo,
+                });
+        }
+        if let Some(run) = event.get("workflow_run").filter(|r| r.is_object()) {
+            // The privileged half of the fork pattern: analyse the run's head,
+            // never the default branch this workflow itself runs on.
+            let head = run
+                .get("head_sha")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            self.run_head_sha.clone_from(&head);
+            self.sha = head.clone();
+            self.git_ref = run
+                .get("head_branch")
+                .and_then(Value::as_str)
+                .map(|b| format!("refs/heads/{b}"));
+            let listed = run
+                .pointer("/pull_requests/0/number")
+                .and_then(Value::as_u64);
+            if let Some(number) = pr.or(listed) {
+                self.pull_request = Some(PullRequest {
+                    number,
+                    head_sha: None,
+                    from_fork: listed.is_none(),
+                });
+            }
+        } else if let Some(number) = pr
+            && self
+                .pull_request
+                .as_ref()
+                .is_none_or(|p| p.number != number)
+        {
+            self.pull_request = Some(PullRequest {
+                number,
+                head_sha: None,
+                from_fork: false,
+            });
+        }
+        if let Some(p) = &self.pull_request
+            && self.event_name == "workflow_run"
+        {
+            self.git_ref = Some(format!("refs/pull/{}/head", p.number));
+        }
+    }
+
+    /// `owner/repo` routes start here.
+    pub fn repo_route(&self) -> String {
+        format!("/repos/{}/{}", self.owner, self.repo)
+    }
+
+    /// A link to a line of a file at the analysed commit.
+    pub fn blob_url(&self, path: &str, line: u32) -> Option<String> {
+        let sha = self.sha.as_deref()?;
+        let encoded: String = path
+            .split('/')
+            .map(|seg| {
+                seg.bytes()
+                    .map(|b| match b {
+                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                            char::from(b).to_string()
+                        }
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        Some(format!(
+            "{}/{}/{}/blob/{sha}/{encoded}#L{line}",
+            self.server_url.trim_end_matches('/'),
+            self.owner,
+            self.repo
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn ctx(vars: &[(&str, &str)], event: &str, pr: Option<u64>) -> Result<Context, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let path = dir.path().join("event.json");
+        std::fs::write(&path, event).map_err(|e| e.to_string())?;
+        let mut map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        map.insert("GITHUB_EVENT_PATH".into(), path.display().to_string());
+        Context::from_env(&|k| map.get(k).cloned(), pr)
+    }
+
+    #[test]
+    fn pull_request_event_from_a_fork() {
+        let c = ctx(
+            &[("GITHUB_REPOSITORY", "acme/app"), ("GITHUB_EVENT_NAME", "pull_request"), ("GITHUB_SHA", "m")],
+            r#"{"pull_request": {"number": 7, "head": {"sha": "h", "repo": {"full_name": "fork/app"}},
+                "base": {"repo": {"full_name": "acme/app"}}}}"#,
+            None,
+        )
+        .expect("context");
+        assert_eq!(
+            c.pull_request,
+            Some(PullRequest {
+                number: 7,
+                head_sha: Some("h".into()),
+                from_fork: true
+            })
+        );
+        assert_eq!(c.sha.as_deref(), Some("m"));
+        assert_eq!(c.api_url, "https://api.github.com");
+    }
+
+    #[test]
+    fn workflow_run_takes_the_runs_head_and_a_given_number() {
+        let c = ctx(
+            &[("GITHUB_REPOSITORY", "acme/app"), ("GITHUB_EVENT_NAME", "workflow_run"), ("GITHUB_SHA", "main-sha")],
+            r#"{"workflow_run": {"head_sha": "abc", "head_branch": "feature", "pull_requests": []}}"#,
+            Some(12),
+        )
+        .expect("context");
+        assert_eq!(c.sha.as_deref(), Some("abc"));
+        assert_eq!(c.run_head_sha.as_deref(), Some("abc"));
+        assert_eq!(c.git_ref.as_deref(), Some("refs/pull/12/head"));
+        assert_eq!(c.pull_request.map(|p| p.number), Some(12));
+    }
+
+    #[test]
+    fn bad_repository_and_event_are_errors() {
+        assert!(ctx(&[("GITHUB_REPOSITORY", "acme")], "{}", None).is_err());
+        assert!(ctx(&[("GITHUB_REPOSITORY", "acme/app")], "{not json", None).is_err());
+        assert!(ctx(&[], "{}", None).is_err());
+    }
+
+    #[test]
+    fn blob_links_encode_paths() {
+        let c = ctx(
+            &[("GITHUB_REPOSITORY", "a/b"), ("GITHUB_SHA", "s")],
+            "{}",
+            None,
+        )
+        .expect("context");
+        assert_eq!(
+            c.blob_url("dir/my file.yml", 3).as_deref(),
+            Some("https://github.com/a/b/blob/s/dir/my%20file.yml#L3")
+        );
+    }
+}
