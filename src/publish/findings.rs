@@ -409,6 +409,7 @@ mod tests {
                  "region": {"startLine": 15, "snippet": {"text": "COPY x /app"}}}, "message": {"text": "puts /app"}}],
              "partialFingerprints": {"primaryLocationLineHash": "zz", "berth/v1": "abc"}},
             {"ruleId": "X", "message": {"text": "suppressed"}, "suppressions": [{"kind": "inSource"}]},
+            {"ruleId": "X", "message": {"text": "old"}, "baselineState": "unchanged"},
             {"ruleId": "DL3008", "message": {"text": "pin"},
              "locations": [{"physicalLocation": {"artifactLocation": {"uri": "file:///github/workspace/Dockerfile"},
                  "region": {"startLine": 3}}}],
