@@ -156,11 +156,13 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
                 opts.token_env, opts.token_env
             ));
         };
-        let api = Api::new(&ctx.api_url, token, opts.retry.clone())?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        // octocrab spawns its connection worker on the current runtime.
+        let _entered = runtime.enter();
+        let api = Api::new(&ctx.api_url, token, opts.retry.clone())?;
         runtime.block_on(async {
             if opts.upload != Upload::Off {
                 upload(opts, ctx, &api, &sarif, &log, &mut notices, &mut published).await;

@@ -2,7 +2,7 @@
 //! which findings land on them, what berth already said on the PR (hidden
 //! fingerprint markers), and one review with only what is new.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use http::Method;
 use serde_json::{Value, json};
@@ -549,17 +549,6 @@ pub async fn review(
         }
     }
     Ok(posted)
-}
-
-/// Findings by file, for callers that summarise.
-pub fn by_file<'a>(findings: &'a [Finding]) -> BTreeMap<&'a str, Vec<&'a Finding>> {
-    let mut map: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in findings {
-        map.entry(f.place.as_ref().map_or("", |p| p.path.as_str()))
-            .or_default()
-            .push(f);
-    }
-    map
 }
 
 #[cfg(test)]

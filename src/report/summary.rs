@@ -24,6 +24,9 @@ fn cell(text: &str) -> String {
     short.replace('|', "\\|")
 }
 
+/// A rule's row: title, highest level, count, documentation link.
+type RuleRow<'a> = (String, Severity, usize, Option<&'a str>);
+
 pub fn render(
     findings: &[Finding],
     suppressed: usize,
@@ -58,8 +61,7 @@ pub fn render(
         return out;
     }
     // By rule: how many, at which level, where the rule is documented.
-    let mut rules: BTreeMap<(&str, &str), (String, Severity, usize, Option<&str>)> =
-        BTreeMap::new();
+    let mut rules: BTreeMap<(&str, &str), RuleRow<'_>> = BTreeMap::new();
     for f in findings {
         let e = rules
             .entry((f.tool.as_str(), f.rule_id.as_str()))
