@@ -65,6 +65,22 @@ pub struct Diagnostic {
     pub suppressed: Option<String>,
     /// Recorded in the baseline given with `--baseline`.
     pub in_baseline: bool,
+    /// A before/after view of the container directory a mount rule is about
+    /// (SARIF `properties.berth.containerView`, shown in review comments).
+    pub view: Option<String>,
+    /// A whole-line edit that resolves the finding (SARIF `fixes`, offered
+    /// as a suggestion in review comments).
+    pub fix: Option<Fix>,
+}
+
+/// Replace lines `start_line..=end_line` (1-based) of `file` with `insert`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub file: crate::source::FileId,
+    pub start_line: usize,
+    pub end_line: usize,
+    pub insert: String,
+    pub description: String,
 }
 
 impl Diagnostic {
@@ -90,6 +106,8 @@ impl Diagnostic {
             secrets: Vec::new(),
             suppressed: None,
             in_baseline: false,
+            view: None,
+            fix: None,
         }
     }
 
@@ -108,6 +126,16 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
+        self.fix = fix;
+        self
+    }
+
+    pub fn with_view(mut self, view: String) -> Self {
+        self.view = Some(view);
         self
     }
 

@@ -326,15 +326,20 @@ fn suggestion_of(
         return None;
     };
     let deleted = replacement.get("deletedRegion")?;
-    if deleted.get("startColumn").is_some() || deleted.get("endColumn").is_some() {
-        return None;
-    }
+    let col = |k: &str| deleted.get(k).and_then(Value::as_u64);
     let start_line = u32::try_from(deleted.get("startLine")?.as_u64()?).ok()?;
-    let end_line = deleted
+    let end = deleted
         .get("endLine")
         .and_then(Value::as_u64)
         .and_then(|l| u32::try_from(l).ok())
         .unwrap_or(start_line);
+    // Whole lines only: no columns (the lines without their breaks), or
+    // column 1 to column 1 of the line after (the lines with their breaks).
+    let end_line = match (col("startColumn"), col("endColumn")) {
+        (None, None) => end,
+        (None | Some(1), Some(1)) if end > start_line => end - 1,
+        _ => return None,
+    };
     let text = replacement
         .pointer("/insertedContent/text")
         .and_then(Value::as_str)
@@ -480,6 +485,32 @@ mod tests {
         assert_ne!(
             fingerprint_of("t", "R", &none, Some(&p1), "m"),
             fingerprint_of("u", "R", &none, Some(&p1), "m")
+        );
+    }
+
+    #[test]
+    fn whole_line_fixes_become_suggestions() {
+        let place = Place {
+            path: "c.yml".into(),
+            line: 10,
+            end_line: 10,
+            snippet: None,
+        };
+        let fix = |region: Value| {
+            json!({"fixes": [{"artifactChanges": [{"artifactLocation": {"uri": "c.yml"},
+                "replacements": [{"deletedRegion": region, "insertedContent": {"text": ""}}]}]}]})
+        };
+        let lines = |r: Value| {
+            suggestion_of(&fix(r), &place, None, None).map(|s| (s.start_line, s.end_line))
+        };
+        assert_eq!(
+            lines(json!({"startLine": 9, "startColumn": 1, "endLine": 11, "endColumn": 1})),
+            Some((9, 10))
+        );
+        assert_eq!(lines(json!({"startLine": 9, "endLine": 10})), Some((9, 10)));
+        assert_eq!(
+            lines(json!({"startLine": 9, "startColumn": 3, "endLine": 9, "endColumn": 8})),
+            None
         );
     }
 

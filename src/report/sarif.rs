@@ -116,6 +116,29 @@ fn physical(sources: &SourceMap, l: &Label) -> sarif::PhysicalLocation {
         .build()
 }
 
+/// Evidence shown where the file is not at hand (a review comment): the
+/// region's lines, already masked, at most five.
+fn with_snippet(
+    mut loc: sarif::PhysicalLocation,
+    sources: &SourceMap,
+    l: &Label,
+) -> sarif::PhysicalLocation {
+    let (start, end) = range(sources, l.span);
+    let Some(file) = sources.get(l.span.file) else {
+        return loc;
+    };
+    let lines: Vec<String> = (start.line..=end.line.min(start.line + 4))
+        .map(|n| file.line_text(n).chars().take(300).collect())
+        .collect();
+    let text = lines.join("\n");
+    if let Some(region) = loc.region.as_mut()
+        && !text.trim().is_empty()
+    {
+        region.snippet = Some(sarif::ArtifactContent::builder().text(text).build());
+    }
+    loc
+}
+
 pub fn render(outcome: &Outcome) -> String {
     // Every enabled rule, at the level this run gives it.
     let rules: Vec<&RuleMeta> = outcome.policy.enabled_rules();
@@ -137,7 +160,11 @@ pub fn render(outcome: &Outcome) -> String {
                 .map(|(i, l)| {
                     sarif::Location::builder()
                         .id(i as i64 + 1)
-                        .physical_location(physical(&outcome.sources, l))
+                        .physical_location(with_snippet(
+                            physical(&outcome.sources, l),
+                            &outcome.sources,
+                            l,
+                        ))
                         .message(message(l.message.clone()))
                         .build()
                 })
@@ -166,6 +193,49 @@ pub fn render(outcome: &Outcome) -> String {
             let mut r = builder.build();
             if !related.is_empty() {
                 r.related_locations = Some(related);
+            }
+            if let Some(fix) = &d.fix {
+                // Whole lines: from column 1 of the first to column 1 of the
+                // line after the last, so the line breaks go too.
+                r.fixes = Some(vec![
+                    sarif::Fix::builder()
+                        .description(message(fix.description.clone()))
+                        .artifact_changes(vec![
+                            sarif::ArtifactChange::builder()
+                                .artifact_location(artifact(outcome.sources.display(fix.file)))
+                                .replacements(vec![
+                                    sarif::Replacement::builder()
+                                        .deleted_region(
+                                            sarif::Region::builder()
+                                                .start_line(fix.start_line as i64)
+                                                .start_column(1)
+                                                .end_line(fix.end_line as i64 + 1)
+                                                .end_column(1)
+                                                .build(),
+                                        )
+                                        .inserted_content(
+                                            sarif::ArtifactContent::builder()
+                                                .text(fix.insert.clone())
+                                                .build(),
+                                        )
+                                        .build(),
+                                ])
+                                .build(),
+                        ])
+                        .build(),
+                ]);
+            }
+            if let Some(view) = &d.view {
+                let mut extra = BTreeMap::new();
+                extra.insert(
+                    "berth".to_string(),
+                    serde_json::json!({ "containerView": view }),
+                );
+                r.properties = Some(
+                    sarif::PropertyBag::builder()
+                        .additional_properties(extra)
+                        .build(),
+                );
             }
             if let Some(reason) = &d.suppressed {
                 let mut sup = sarif::Suppression::builder()

@@ -1,6 +1,6 @@
 use super::{Context, Rule, RuleMeta, ServiceRef, declare_rule};
 use crate::compose::{Volume, VolumeKind};
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::{Diagnostic, Fix, Label};
 use crate::dockerfile::facts::{StartPath, start_paths};
 use crate::paths::{is_within_posix, join_posix};
 use crate::source::Span;
@@ -207,6 +207,119 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
     Some(Shadow { hidden, start })
 }
 
+/// Entries of a tree, `├──`/`└──` drawn, at most `max` then a count.
+fn tree(root: &str, entries: &[String], max: usize) -> String {
+    let mut out = format!("{root}\n");
+    let shown = entries.len().min(max);
+    let more = entries.len() - shown;
+    for (i, e) in entries.iter().take(shown).enumerate() {
+        let last = i + 1 == shown && more == 0;
+        out.push_str(&format!("{} {e}\n", if last { "└──" } else { "├──" }));
+    }
+    if more > 0 {
+        out.push_str(&format!("└── … {more} more\n"));
+    }
+    out
+}
+
+/// The container directory as the image leaves it and as the mount leaves
+/// it, the way the seed incident drew it: what the image puts there, then
+/// what the container sees instead. For a bind mount that is the host
+/// directory (read now, top level only); for a named volume, its old copy.
+pub(crate) fn container_view(mount: &Volume, image_paths: &[&str], start: Option<&str>) -> String {
+    let target = mount.target.as_str();
+    let rel = |p: &str| -> String {
+        let r = p.strip_prefix(target).unwrap_or(p).trim_start_matches('/');
+        if r.is_empty() {
+            ".".to_owned()
+        } else {
+            r.to_owned()
+        }
+    };
+    let image: Vec<String> = image_paths
+        .iter()
+        .map(|p| match rel(p).as_str() {
+            "." => "(all of it)  ← from the image".to_owned(),
+            r => format!("{r}  ← from the image"),
+        })
+        .collect();
+    let mut view = format!("Without the mount, {target} holds what the image put there:\n");
+    view.push_str(&tree(target, &image, 8));
+    let source = mount.source.as_deref().unwrap_or("the host directory");
+    if mount.kind != VolumeKind::Bind {
+        view.push_str(&format!(
+            "\nWith `{}`, {target} is the volume `{source}`: a copy of the files of the image it first ran, kept across rebuilds.\n",
+            mount.written
+        ));
+        return view;
+    }
+    view.push_str(&format!(
+        "\nWith `{}`, {target} is {source} from the host instead:\n",
+        mount.written
+    ));
+    let host = mount
+        .host_path
+        .as_deref()
+        .and_then(|p| std::fs::read_dir(p).ok());
+    match host {
+        Some(dir) => {
+            let mut names: Vec<String> = dir
+                .filter_map(Result::ok)
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if e.file_type().is_ok_and(|t| t.is_dir()) {
+                        format!("{name}/")
+                    } else {
+                        name
+                    }
+                })
+                .collect();
+            names.sort();
+            if names.is_empty() {
+                view.push_str(&format!("{target}\n(empty)\n"));
+            } else {
+                view.push_str(&tree(target, &names, 8));
+            }
+        }
+        None => view.push_str(&format!(
+            "{target}\n({source} is not in this checkout: Docker creates it empty)\n"
+        )),
+    }
+    if let Some(s) = start {
+        view.push_str(&format!(
+            "\nThe container starts {s}: no such file or directory.\n"
+        ));
+    }
+    view
+}
+
+/// Deleting a short-syntax mount: its line, and the `volumes:` line above
+/// when it is the service's only entry. Long syntax is left to the author.
+pub(crate) fn remove_mount(cx: &Context<'_>, svc: &ServiceRef<'_>, mount: &Volume) -> Option<Fix> {
+    let file = cx.sources.get(mount.span.file)?;
+    let start = file.line_col(mount.span.start).line;
+    if file.line_col(mount.span.end).line != start
+        || !file.line_text(start).trim_start().starts_with("- ")
+    {
+        return None;
+    }
+    let only = svc.service.volumes.len() == 1;
+    let first = if only && start > 1 && file.line_text(start - 1).trim() == "volumes:" {
+        start - 1
+    } else if only {
+        return None;
+    } else {
+        start
+    };
+    Some(Fix {
+        file: mount.span.file,
+        start_line: first,
+        end_line: start,
+        insert: String::new(),
+        description: "Remove the bind mount from the production file".into(),
+    })
+}
+
 fn list(paths: &[&str]) -> String {
     let quoted: Vec<String> = paths.iter().take(3).map(|p| format!("`{p}`")).collect();
     let mut s = quoted.join(", ");
@@ -261,6 +374,7 @@ impl Rule for MountShadowsBuildOutput {
                     }
                 }
                 let host = mount.source.as_deref().unwrap_or("the host directory");
+                let view = container_view(mount, &paths, sh.start.first().map(|s| s.path.as_str()));
                 out.push(
                     Diagnostic::new(
                         &Self::META,
@@ -277,6 +391,8 @@ impl Rule for MountShadowsBuildOutput {
                          or mount only the host files the container needs (configuration), read-only, at a path the image does not fill",
                     )
                     .with_key(format!("{}|{}", svc.service.name.value, mount.target))
+                    .with_view(view)
+                    .with_fix(remove_mount(cx, &svc, mount))
                     .in_stack(svc.stack),
                 );
             }

@@ -1,4 +1,4 @@
-use super::b101_mount_shadows_build_output::shadow;
+use super::b101_mount_shadows_build_output::{container_view, remove_mount, shadow};
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::compose::BuildContext;
 use crate::diagnostic::{Diagnostic, Label};
@@ -110,6 +110,20 @@ impl Rule for SourceMountInProduction {
                     continue;
                 }
                 let source = mount.source.as_deref().unwrap_or("");
+                let copied: Vec<&str> = svc
+                    .image
+                    .map(|i| {
+                        let mut p: Vec<&str> = i
+                            .context_copies
+                            .iter()
+                            .filter(|c| is_within_posix(&c.path, &mount.target))
+                            .map(|c| c.path.as_str())
+                            .collect();
+                        p.sort_unstable();
+                        p.dedup();
+                        p
+                    })
+                    .unwrap_or_default();
                 out.push(
                     Diagnostic::new(
                         &Self::META,
@@ -127,6 +141,8 @@ impl Rule for SourceMountInProduction {
                          keep live editing in a development overlay (docker-compose.override.yml) or use Compose Watch (develop.watch)",
                     )
                     .with_key(format!("{}|{}", svc.service.name.value, mount.target))
+                    .with_view(container_view(mount, &copied, None))
+                    .with_fix(remove_mount(cx, &svc, mount))
                     .in_stack(svc.stack),
                 );
             }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use wiremock::ResponseTemplate;
 
 use crate::github::{FakeGitHub, HEAD, MERGE, OWNER_REPO, PR};
-use crate::support::{Berth, repo};
+use crate::support::{Berth, copy_dir, repo};
 use berth::publish::{self, Options, Upload};
 
 const TOKEN: &str = "ghs_TestToken0123456789abcdefSECRET";
@@ -595,17 +595,4 @@ fn check_then_publish_twice_comments_once() {
         .expect("the flagship finding is commented");
     assert!(b101.contains("backend/Dockerfile:15"), "{b101}");
     assert!(b101.contains("backend/Dockerfile:19"), "{b101}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("readable") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }

@@ -109,3 +109,40 @@ fn fingerprints_survive_unrelated_insertions() {
         same_target["primaryLocationLineHash"]
     );
 }
+
+/// The mount rules carry what a review comment shows: a before/after view of
+/// the container directory and a whole-line fix that removes the mount
+/// (checked by hand against the fixture files).
+#[test]
+fn mount_findings_carry_a_view_and_a_fix() {
+    let dir = fixtures().join("B102-source-mount-in-production/python-source");
+    let out = Berth::new()
+        .current_dir(&dir)
+        .args(["check", ".", "--format", "sarif", "--select", "B102"])
+        .run();
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(
+        result["properties"]["berth"]["containerView"],
+        "Without the mount, /srv/api holds what the image put there:\n/srv/api\n\
+         ├── (all of it)  ← from the image\n└── requirements.txt  ← from the image\n\n\
+         With `./api:/srv/api`, /srv/api is ./api from the host instead:\n/srv/api\n└── Dockerfile\n"
+    );
+    // `volumes:` and its only entry, lines 5 and 6, with their line breaks.
+    assert_eq!(
+        result["fixes"][0]["artifactChanges"][0]["replacements"][0],
+        serde_json::json!({"deletedRegion": {"startLine": 5, "startColumn": 1, "endLine": 7, "endColumn": 1},
+            "insertedContent": {"text": ""}})
+    );
+    // With a second volume entry only the mount's own line goes.
+    let dir = fixtures().join("B102-source-mount-in-production/node-modules-trick");
+    let out = Berth::new()
+        .current_dir(&dir)
+        .args(["check", ".", "--format", "sarif", "--select", "B102"])
+        .run();
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(
+        log["runs"][0]["results"][0]["fixes"][0]["artifactChanges"][0]["replacements"][0]["deletedRegion"],
+        serde_json::json!({"startLine": 5, "startColumn": 1, "endLine": 6, "endColumn": 1})
+    );
+}

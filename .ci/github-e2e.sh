@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# berth check + berth publish --upload --review, run twice (then once more as
+# the Action), against GitHub's REST description served by the github-mock
+# oracle (Prism), behind a small stateful proxy (.ci/github_state_proxy.py)
+# that remembers review comments so the second run can find the first one's.
+# Fails if Prism rejects any request, or if any finding is commented twice.
+# Usage: .ci/github-e2e.sh ORACLES_DIR BERTH_BINARY
+set -euo pipefail
+
+ORACLES=$1
+BERTH=$2
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done
+  wait 2> /dev/null || true
+  [ -n "${KEEP_E2E:-}" ] && echo "kept $work" >&2 && return
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# The seed incident, as a pull request that added the mount and the Dockerfile.
+cp -r "$ROOT/examples/seed-incident" "$work/repo"
+cat > "$work/files.json" << 'EOF'
+[
+  {"sha": "1f1ea2b1c5f7a0d3e4b5c6d7e8f9a0b1c2d3e4f5", "filename": "docker-compose.yml", "status": "modified",
+   "additions": 2, "deletions": 1, "changes": 3,
+   "blob_url": "https://github.com/acme/app/blob/x/docker-compose.yml",
+   "raw_url": "https://github.com/acme/app/raw/x/docker-compose.yml",
+   "contents_url": "https://api.github.com/repos/acme/app/contents/docker-compose.yml?ref=x",
+   "patch": "@@ -8,2 +8,3 @@\n     volumes:\n-      - ./data:/data\n+      - ./data:/data\n+      - ./backend:/app"},
+  {"sha": "2f1ea2b1c5f7a0d3e4b5c6d7e8f9a0b1c2d3e4f5", "filename": "backend/Dockerfile", "status": "added",
+   "additions": 19, "deletions": 0, "changes": 19,
+   "blob_url": "https://github.com/acme/app/blob/x/backend/Dockerfile",
+   "raw_url": "https://github.com/acme/app/raw/x/backend/Dockerfile",
+   "contents_url": "https://api.github.com/repos/acme/app/contents/backend/Dockerfile?ref=x",
+   "patch": "@@ -0,0 +1,19 @@\n+1\n+2\n+3\n+4\n+5\n+6\n+7\n+8\n+9\n+10\n+11\n+12\n+13\n+14\n+15\n+16\n+17\n+18\n+19"}
+]
+EOF
+head=3333333333333333333333333333333333333333
+cat > "$work/event.json" << EOF
+{"pull_request": {"number": 7, "head": {"sha": "$head", "repo": {"full_name": "acme/app"}},
+ "base": {"repo": {"full_name": "acme/app"}}}}
+EOF
+
+mock_port=$(free_port)
+"$ORACLES/github-mock" "$mock_port" > "$work/mock.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do
+  grep -q "Prism is listening on" "$work/mock.log" && break
+  sleep 0.5
+done
+grep -q "Prism is listening on" "$work/mock.log" || { cat "$work/mock.log" >&2; echo "github-mock did not start" >&2; exit 1; }
+
+proxy_port=$(free_port)
+python3 "$ROOT/.ci/github_state_proxy.py" --listen "$proxy_port" --upstream "http://127.0.0.1:$mock_port" \
+  --files "$work/files.json" --state-out "$work/state.json" > "$work/proxy.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 60); do
+  python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$proxy_port/__state', timeout=1)" 2> /dev/null && break
+  sleep 0.25
+done
+
+export GITHUB_REPOSITORY=acme/app
+export GITHUB_API_URL=http://127.0.0.1:$proxy_port
+export GITHUB_SERVER_URL=https://github.com
+export GITHUB_TOKEN=ghs_e2eNotARealToken000000000000000000
+export GITHUB_EVENT_NAME=pull_request
+export GITHUB_EVENT_PATH=$work/event.json
+export GITHUB_SHA=4444444444444444444444444444444444444444
+export GITHUB_REF=refs/pull/7/merge
+export GITHUB_WORKSPACE=$work/repo
+export GITHUB_STEP_SUMMARY=$work/summary.md
+
+cd "$work/repo"
+"$BERTH" check . --format sarif --output berth.sarif --fail-on never
+for run in 1 2; do
+  echo "-- publish run $run"
+  "$BERTH" publish --sarif berth.sarif --upload --review --summary 2> "$work/publish-$run.log" || {
+    cat "$work/publish-$run.log" >&2
+    echo "publish run $run failed" >&2
+    exit 1
+  }
+  cat "$work/publish-$run.log"
+done
+
+echo "-- the Action, same pull request"
+set +e
+env INPUT_PATH=. INPUT_FAIL-ON=error INPUT_SARIF-FILE=action.sarif INPUT_UPLOAD-SARIF=auto \
+  INPUT_PR-REVIEW=true INPUT_MAX-COMMENTS=25 INPUT_CATEGORY=berth "INPUT_GITHUB-TOKEN=$GITHUB_TOKEN" \
+  GITHUB_OUTPUT="$work/outputs" GITHUB_ACTIONS=true "$BERTH" action > "$work/action.log" 2>&1
+rc=$?
+set -e
+cat "$work/action.log"
+if [ "$rc" -ne 1 ]; then
+  echo "the Action should exit 1 (fail-on error, the seed has a B101 error), got $rc" >&2
+  exit 1
+fi
+grep -q '^errors=[1-9]' "$work/outputs" || { cat "$work/outputs" >&2; echo "Action outputs missing" >&2; exit 1; }
+
+python3 - "$work/state.json" "$GITHUB_TOKEN" "$work" << 'EOF'
+import json, pathlib, re, sys
+state = json.load(open(sys.argv[1]))
+token, work = sys.argv[2], pathlib.Path(sys.argv[3])
+problems = []
+if state["rejections"]:
+    problems.append(f"{len(state['rejections'])} request(s) rejected by the mock: {json.dumps(state['rejections'])[:2000]}")
+bad = [r for r in state["requests"] if r["status"] >= 400]
+if bad:
+    problems.append(f"requests answered >= 400: {bad}")
+marks = [m for c in state["comments"] for m in re.findall(r"<!-- berth-finding (\S+ \S+) -->", c["body"])]
+if not marks:
+    problems.append("no review comment was posted")
+if len(marks) != len(set(marks)):
+    problems.append(f"a finding was commented more than once: {marks}")
+if state["reviews_posted"] != 1:
+    problems.append(f"expected exactly one review over three runs, got {state['reviews_posted']}")
+uploads = [r for r in state["requests"] if r["method"] == "POST" and r["path"].endswith("/code-scanning/sarifs")]
+if len(uploads) != 3:
+    problems.append(f"expected 3 uploads, got {len(uploads)}")
+texts = [p.read_text() for p in work.glob("*.log")] + [json.dumps(state)]
+if any(token in t for t in texts):
+    problems.append("the token appears in a log or in a request record")
+lines = sorted((c["path"], c["line"]) for c in state["comments"])
+print(f"github-e2e: {len(state['requests'])} requests, 0 rejected; 1 review; comments on {lines}")
+if problems:
+    print("\n".join(problems), file=sys.stderr)
+    sys.exit(1)
+EOF
