@@ -101,6 +101,21 @@ if [ "$rc" -ne 1 ]; then
 fi
 grep -q '^errors=[1-9]' "$work/outputs" || { cat "$work/outputs" >&2; echo "Action outputs missing" >&2; exit 1; }
 
+echo "-- the findings are fixed: one comment has a reply (kept, marked resolved), the other goes"
+first=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['comments'][0]['id'])" "$work/state.json")
+python3 -c "import urllib.request,sys; urllib.request.urlopen(urllib.request.Request(sys.argv[1], method='POST'), timeout=5)" \
+  "http://127.0.0.1:$proxy_port/__reply/$first"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['runs'][0]['results']=[]; json.dump(d, open(sys.argv[2],'w'))" \
+  berth.sarif fixed.sarif
+"$BERTH" publish --sarif fixed.sarif --review 2> "$work/publish-fixed.log" || { cat "$work/publish-fixed.log" >&2; exit 1; }
+cat "$work/publish-fixed.log"
+
+# What was uploaded, decoded by the proxy, must pass GitHub's ingestion rules.
+for f in "$work"/upload-*.sarif; do
+  "$ORACLES/validate-sarif" --strict "$f" > "$work/validate.out" 2>&1 || { cat "$work/validate.out" >&2; echo "uploaded SARIF $f fails validate-sarif" >&2; exit 1; }
+done
+echo "validate-sarif: $(ls "$work"/upload-*.sarif | wc -l) uploaded logs pass"
+
 python3 - "$work/state.json" "$GITHUB_TOKEN" "$work" << 'EOF'
 import json, pathlib, re, sys
 state = json.load(open(sys.argv[1]))
@@ -111,11 +126,20 @@ if state["rejections"]:
 bad = [r for r in state["requests"] if r["status"] >= 400]
 if bad:
     problems.append(f"requests answered >= 400: {bad}")
-marks = [m for c in state["comments"] for m in re.findall(r"<!-- berth-finding (\S+ \S+) -->", c["body"])]
-if not marks:
-    problems.append("no review comment was posted")
-if len(marks) != len(set(marks)):
-    problems.append(f"a finding was commented more than once: {marks}")
+def new_comments(log):
+    m = re.search(r"review of #7: (\d+) new comment", (work / log).read_text())
+    return int(m[1]) if m else None
+first, second = new_comments("publish-1.log"), new_comments("publish-2.log")
+if not first:
+    problems.append("the first run posted no review comment")
+if second != 0:
+    problems.append(f"the second run posted {second} comments again")
+if state["comments_posted"] != first:
+    problems.append(f"{state['comments_posted']} comments reached GitHub, the first run said {first}")
+if (state["deleted"], state["patched"]) != (1, 1):
+    problems.append(f"expected 1 stale comment deleted and 1 marked resolved, got {state['deleted']} and {state['patched']}")
+if any("<!-- berth-finding" in c["body"] for c in state["comments"]):
+    problems.append("a comment for a fixed finding is still active")
 if state["reviews_posted"] != 1:
     problems.append(f"expected exactly one review over three runs, got {state['reviews_posted']}")
 uploads = [r for r in state["requests"] if r["method"] == "POST" and r["path"].endswith("/code-scanning/sarifs")]

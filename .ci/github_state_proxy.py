@@ -6,7 +6,7 @@ or carrying `sl-violations` are recorded as rejections, printed to stderr and re
 Accepted requests to the PR files / reviews / review-comments routes are answered from per-PR state.
 Test hooks (not forwarded, not in "requests"): POST /__reply/{id} adds a human reply; GET /__state.
 The state summary is written to --state-out after every request and on SIGTERM/SIGINT."""
-import argparse, contextlib, http.client, ipaddress, json, math, os, re, signal, sys, threading
+import argparse, base64, contextlib, gzip, http.client, ipaddress, json, math, os, re, signal, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
@@ -34,7 +34,7 @@ class State:
         self.lock = threading.RLock()
         self.files, self.out = files, out
         self.rejections, self.requests, self.comments = [], [], []  # comments of all PRs, id order
-        self.reviews_posted = self.comments_posted = self.patched = self.deleted = 0
+        self.reviews_posted = self.comments_posted = self.patched = self.deleted = self.uploads = 0
         self.next_comment_id, self.next_review_id = 1000, 500
         self.template = None  # first element of Prism's GET .../pulls/{n}/comments example
 
@@ -180,6 +180,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(status, ubody, [(k, v) for k, v in uheaders if k.lower() not in HOP])
         self.ctype = next((v for k, v in uheaders if k.lower() == "content-type"), self.ctype)
         keep = [(k, v) for k, v in uheaders if k.lower() not in HOP | {"link", "content-type", "content-encoding"}]
+        if meth == "POST" and path.endswith("/code-scanning/sarifs"):
+            # Prism checks only that `sarif` is a string: keep the decoded log
+            # beside the state file so CI can run validate-sarif on it.
+            with st.lock:
+                st.uploads += 1
+                name = os.path.join(os.path.dirname(st.out) or ".", f"upload-{st.uploads}.sarif")
+            with open(name, "wb") as f:
+                f.write(gzip.decompress(base64.b64decode(json.loads(body)["sarif"])))
         if meth == "GET" and RE_FILES.match(path):
             page, link = self.paginate(st.files, path, split.query)
             return self.send_json(200, page, keep + link)
