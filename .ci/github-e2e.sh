@@ -24,21 +24,26 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # The seed incident, as a pull request that added the mount and the Dockerfile.
 cp -r "$ROOT/examples/seed-incident" "$work/repo"
-cat > "$work/files.json" << 'EOF'
-[
-  {"sha": "1f1ea2b1c5f7a0d3e4b5c6d7e8f9a0b1c2d3e4f5", "filename": "docker-compose.yml", "status": "modified",
-   "additions": 2, "deletions": 1, "changes": 3,
-   "blob_url": "https://github.com/acme/app/blob/x/docker-compose.yml",
-   "raw_url": "https://github.com/acme/app/raw/x/docker-compose.yml",
-   "contents_url": "https://api.github.com/repos/acme/app/contents/docker-compose.yml?ref=x",
-   "patch": "@@ -8,2 +8,3 @@\n     volumes:\n-      - ./data:/data\n+      - ./data:/data\n+      - ./backend:/app"},
-  {"sha": "2f1ea2b1c5f7a0d3e4b5c6d7e8f9a0b1c2d3e4f5", "filename": "backend/Dockerfile", "status": "added",
-   "additions": 19, "deletions": 0, "changes": 19,
-   "blob_url": "https://github.com/acme/app/blob/x/backend/Dockerfile",
-   "raw_url": "https://github.com/acme/app/raw/x/backend/Dockerfile",
-   "contents_url": "https://api.github.com/repos/acme/app/contents/backend/Dockerfile?ref=x",
-   "patch": "@@ -0,0 +1,19 @@\n+1\n+2\n+3\n+4\n+5\n+6\n+7\n+8\n+9\n+10\n+11\n+12\n+13\n+14\n+15\n+16\n+17\n+18\n+19"}
-]
+# The pull request added the mount (and `volumes:` above it) and the whole
+# Dockerfile; the patches are made from the files themselves, as GitHub would.
+python3 - "$work/repo" "$work/files.json" << 'EOF'
+import json, sys
+repo, out = sys.argv[1], sys.argv[2]
+def patch(path, added):
+    lines = open(f"{repo}/{path}").read().splitlines()
+    body = "".join(("+" if n in added else " ") + l + "\n" for n, l in enumerate(lines, 1))
+    old = len(lines) - len(added)
+    return f"@@ -{1 if old else 0},{old} +1,{len(lines)} @@\n" + body
+def entry(path, added, status):
+    return {"sha": "1f1ea2b1c5f7a0d3e4b5c6d7e8f9a0b1c2d3e4f5", "filename": path, "status": status,
+            "additions": len(added), "deletions": 0, "changes": len(added),
+            "blob_url": f"https://github.com/acme/app/blob/x/{path}",
+            "raw_url": f"https://github.com/acme/app/raw/x/{path}",
+            "contents_url": f"https://api.github.com/repos/acme/app/contents/{path}?ref=x",
+            "patch": patch(path, added)}
+dockerfile_lines = len(open(f"{repo}/backend/Dockerfile").read().splitlines())
+json.dump([entry("docker-compose.yml", {9, 10}, "modified"),
+           entry("backend/Dockerfile", set(range(1, dockerfile_lines + 1)), "added")], open(out, "w"))
 EOF
 head=3333333333333333333333333333333333333333
 cat > "$work/event.json" << EOF
@@ -57,7 +62,7 @@ grep -q "Prism is listening on" "$work/mock.log" || { cat "$work/mock.log" >&2; 
 
 proxy_port=$(free_port)
 python3 "$ROOT/.ci/github_state_proxy.py" --listen "$proxy_port" --upstream "http://127.0.0.1:$mock_port" \
-  --files "$work/files.json" --state-out "$work/state.json" > "$work/proxy.log" 2>&1 &
+  --files "$work/files.json" --state-out "$work/state.json" --head-sha "$head" > "$work/proxy.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 60); do
   python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$proxy_port/__state', timeout=1)" 2> /dev/null && break

@@ -20,6 +20,7 @@ RE_REVIEWS = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/reviews$")
 RE_COMMENTS = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)/comments$")
 RE_COMMENT = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/comments/(\d+)$")
 RE_REPLY = re.compile(r"^/__reply/(\d+)$")
+RE_PULL = re.compile(r"^/repos/([^/]+)/([^/]+)/pulls/(\d+)$")
 FALLBACK_TEMPLATE = {"diff_hunk": "@@ -1,1 +1,1 @@", "user": {}, "author_association": "NONE"}
 NOT_FOUND = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
 
@@ -188,6 +189,12 @@ class Handler(BaseHTTPRequestHandler):
                 name = os.path.join(os.path.dirname(st.out) or ".", f"upload-{st.uploads}.sarif")
             with open(name, "wb") as f:
                 f.write(gzip.decompress(base64.b64decode(json.loads(body)["sarif"])))
+        if meth == "GET" and RE_PULL.match(path) and st.head_sha:
+            # Prism's example names no real commit: the pull request's head is
+            # the one the test's event says.
+            pull = json.loads(ubody)
+            pull.setdefault("head", {})["sha"] = st.head_sha
+            return self.send_json(200, pull, keep)
         if meth == "GET" and RE_FILES.match(path):
             page, link = self.paginate(st.files, path, split.query)
             return self.send_json(200, page, keep + link)
@@ -256,6 +263,7 @@ def main():
     ap.add_argument("--upstream", required=True, help="Prism base URL, loopback only")
     ap.add_argument("--files", help="JSON list of pull-request file objects (default: none)")
     ap.add_argument("--state-out", required=True, help="where to write the state summary JSON")
+    ap.add_argument("--head-sha", help="the pull request's head commit in GET .../pulls/{n}")
     a = ap.parse_args()
     u = urlsplit(a.upstream)
     try:  # no network beyond loopback
@@ -268,6 +276,7 @@ def main():
     if not isinstance(files, list):
         sys.exit("github_state_proxy: --files must hold a JSON list")
     Handler.st, Handler.upstream = State(files, a.state_out), (host, u.port or 80)
+    Handler.st.head_sha = a.head_sha
     Handler.st.save()
     server = ThreadingHTTPServer(("127.0.0.1", a.listen), Handler)
 

@@ -77,7 +77,7 @@ pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
             config: input(var, "config").map(|c| cwd.join(c)),
             select: Vec::new(),
             cwd: cwd.clone(),
-            env: Env::from_process(),
+            env: check_env(),
         })?;
         std::fs::write(&sarif_path, report::sarif::render(&outcome))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", sarif_path.display()))?;
@@ -101,7 +101,7 @@ pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
         Some("pull_request" | "pull_request_target" | "workflow_run")
     );
     opts.annotations = !(review && is_pr);
-    opts.category = input(var, "category").unwrap_or_else(|| "berth".into());
+    opts.category = Some(input(var, "category").unwrap_or_else(|| "berth".into()));
     opts.max_comments = max_comments;
     opts.token_env = "INPUT_GITHUB-TOKEN".into();
     opts.pr = pr;
@@ -123,6 +123,20 @@ pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
     } else {
         u8::from(failing)
     })
+}
+
+/// The environment compose files are interpolated from, without what the
+/// runner put there for itself: a `${ACTIONS_RUNTIME_TOKEN}` in a compose
+/// file must not carry a credential into a finding, a comment or an upload.
+fn check_env() -> Env {
+    let mut env = Env::from_process();
+    env.process.retain(|k, _| {
+        !(k.starts_with("INPUT_")
+            || k.starts_with("ACTIONS_")
+            || k == "GITHUB_TOKEN"
+            || k == "GH_TOKEN")
+    });
+    env
 }
 
 fn write_outputs(

@@ -61,12 +61,13 @@ pub struct PublishArgs {
     /// Print workflow-command annotations for the most severe findings.
     #[arg(long)]
     pub annotations: bool,
-    /// Code scanning category; also scopes berth's review comments.
-    #[arg(long, value_name = "NAME", default_value = "berth")]
-    pub category: String,
+    /// Code scanning category; also scopes the review comments, so two tools
+    /// never touch each other's (default: the SARIF's tool name).
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
     /// At most this many new review comments per run; the rest are summarised.
-    #[arg(long, value_name = "N", default_value_t = 25)]
-    pub max_comments: usize,
+    #[arg(long, value_name = "N", default_value_t = 25, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_comments: u16,
     /// Environment variable that holds the token.
     #[arg(long, value_name = "NAME", default_value = "GITHUB_TOKEN")]
     pub token_env: String,

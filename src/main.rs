@@ -170,7 +170,7 @@ fn run_publish(args: PublishArgs) -> anyhow::Result<ExitCode> {
     opts.summary = args.summary;
     opts.annotations = args.annotations;
     opts.category = args.category;
-    opts.max_comments = args.max_comments;
+    opts.max_comments = usize::from(args.max_comments);
     opts.token_env = args.token_env;
     opts.pr = args.pr;
     let published =

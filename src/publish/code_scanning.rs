@@ -44,14 +44,32 @@ pub fn prepare(log: &Value, category: Option<&str>) -> Result<Prepared, String> 
         runs.truncate(MAX_RUNS);
     }
     let several = runs.len() > 1;
+    let mut ids = std::collections::HashSet::new();
     for (i, run) in runs.iter_mut().enumerate() {
-        if let Some(category) = category {
-            // A category ends in `/` so GitHub keeps runs of one tool apart.
-            let id = if several {
-                format!("{category}/run-{i}/")
-            } else {
-                format!("{}/", category.trim_end_matches('/'))
-            };
+        // A tool's own category is kept; else one per tool, stable when runs
+        // are added or reordered.
+        let own = run
+            .pointer("/automationDetails/id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned);
+        let tool = run
+            .pointer("/tool/driver/name")
+            .and_then(Value::as_str)
+            .unwrap_or("tool")
+            .to_ascii_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-");
+        let id = match (own, category) {
+            (Some(id), _) => Some(id),
+            (None, Some(c)) if several => Some(format!("{}/{tool}/", c.trim_end_matches('/'))),
+            (None, Some(c)) => Some(format!("{}/", c.trim_end_matches('/'))),
+            (None, None) => None,
+        };
+        if let Some(mut id) = id {
+            if !ids.insert(id.clone()) {
+                id = format!("{}{i}/", id);
+                ids.insert(id.clone());
+            }
             if let Some(obj) = run.as_object_mut() {
                 obj.insert("automationDetails".into(), json!({ "id": id }));
             }

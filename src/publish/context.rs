@@ -30,6 +30,9 @@ pub struct Context {
     /// For `workflow_run`: the commit the triggering run checked out, which a
     /// pull request named by hand must have as its head.
     pub run_head_sha: Option<String>,
+    /// For `workflow_run`: the triggering run built another repository's
+    /// branch (a fork), whose branch names mean nothing here.
+    pub run_from_fork: bool,
 }
 
 impl Context {
@@ -69,6 +72,7 @@ impl Context {
             step_summary: get("GITHUB_STEP_SUMMARY"),
             pull_request: None,
             run_head_sha: None,
+            run_from_fork: false,
         };
         ctx.read_event(&event, pr);
         Ok(ctx)
@@ -98,6 +102,13 @@ impl Context {
                 .and_then(Value::as_str)
                 .map(str::to_owned);
             self.run_head_sha.clone_from(&head);
+            let head_repo = run
+                .pointer("/head_repository/full_name")
+                .and_then(Value::as_str);
+            let base_repo = event
+                .pointer("/repository/full_name")
+                .and_then(Value::as_str);
+            self.run_from_fork = head_repo.is_none() || head_repo != base_repo;
             self.sha = head.clone();
             self.git_ref = run
                 .get("head_branch")
@@ -205,7 +216,8 @@ mod tests {
     fn workflow_run_takes_the_runs_head_and_a_given_number() {
         let c = ctx(
             &[("GITHUB_REPOSITORY", "acme/app"), ("GITHUB_EVENT_NAME", "workflow_run"), ("GITHUB_SHA", "main-sha")],
-            r#"{"workflow_run": {"head_sha": "abc", "head_branch": "feature", "pull_requests": []}}"#,
+            r#"{"workflow_run": {"head_sha": "abc", "head_branch": "feature", "pull_requests": [],
+                "head_repository": {"full_name": "someone/app"}}, "repository": {"full_name": "acme/app"}}"#,
             Some(12),
         )
         .expect("context");
@@ -213,6 +225,7 @@ mod tests {
         assert_eq!(c.run_head_sha.as_deref(), Some("abc"));
         assert_eq!(c.git_ref.as_deref(), Some("refs/pull/12/head"));
         assert_eq!(c.pull_request.map(|p| p.number), Some(12));
+        assert!(c.run_from_fork);
     }
 
     #[test]

@@ -124,6 +124,22 @@ pub fn read(log: &Value, workspace: Option<&str>) -> Result<Findings, String> {
                 .push(finding(&tool, rules, bases, workspace, result));
         }
     }
+    // Fingerprints made without the line repeat for repeated findings (two
+    // `apt-get` lines, one rule): number them in line order.
+    let mut by_line: Vec<usize> = (0..out.findings.len()).collect();
+    by_line.sort_by_key(|&i| place_key(&out.findings[i]));
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for i in by_line {
+        let f = &mut out.findings[i];
+        if f.fingerprint.ends_with('~') {
+            f.fingerprint.pop();
+            let n = seen.entry(f.fingerprint.clone()).or_default();
+            *n += 1;
+            if *n > 1 {
+                f.fingerprint.push_str(&format!(".{n}"));
+            }
+        }
+    }
     out.findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -388,10 +404,15 @@ fn fingerprint_of(
             h.update(message.as_bytes());
         }
     }
-    h.finalize()[..12]
+    let mut hex: String = h.finalize()[..12]
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect()
+        .collect();
+    if chosen.is_none() {
+        // Marks a line-free fingerprint for numbering in `read`.
+        hex.push('~');
+    }
+    hex
 }
 
 #[cfg(test)]

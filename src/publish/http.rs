@@ -198,6 +198,29 @@ impl Api {
         route: &str,
         body: Option<&Value>,
     ) -> Result<Reply, ApiError> {
+        self.send_inner(method, route, body, true).await
+    }
+
+    /// For a request that must not be repeated blindly (creating a review):
+    /// only rate-limit refusals, which GitHub did not act on, are retried. A
+    /// 5xx comes back as an answer and a fault as an error, for the caller to
+    /// check what happened before trying again.
+    pub async fn send_once(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, ApiError> {
+        self.send_inner(method, route, body, false).await
+    }
+
+    async fn send_inner(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<Reply, ApiError> {
         let started = Instant::now();
         let path = format!("{}{route}", self.prefix);
         let mut attempt: u32 = 0;
@@ -205,10 +228,16 @@ impl Api {
             attempt += 1;
             let outcome = self.once(&method, &path, body).await;
             let (wait, why) = match &outcome {
+                Ok(reply) if !idempotent && reply.status >= 500 => {
+                    return Ok(outcome_reply(outcome));
+                }
                 Ok(reply) => match retry_after(reply, attempt, &self.policy) {
                     Some(wait) => (wait, format!("HTTP {}: {}", reply.status, reply.message())),
                     None => return Ok(outcome_reply(outcome)),
                 },
+                Err(fault) if !idempotent => {
+                    return Err(self.error(&method, route, None, fault));
+                }
                 Err(fault) => (backoff(attempt, &self.policy), fault.clone()),
             };
             let spent = started.elapsed();
@@ -237,6 +266,21 @@ impl Api {
         }
     }
 
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// The backoff before attempt `attempt + 1`.
+    pub async fn pause(&self, attempt: u32) {
+        tokio::time::sleep(backoff(attempt, &self.policy)).await;
+    }
+
+    /// An answer outside 2xx as an error.
+    pub fn refusal(&self, method: &Method, route: &str, reply: &Reply) -> ApiError {
+        let detail = format!("HTTP {}: {}", reply.status, reply.message());
+        self.error(method, route, Some(reply.status), &detail)
+    }
+
     /// Like [`send`](Self::send), but an answer outside 2xx is an error.
     pub async fn send_ok(
         &self,
@@ -248,8 +292,7 @@ impl Api {
         if reply.ok() {
             Ok(reply)
         } else {
-            let detail = format!("HTTP {}: {}", reply.status, reply.message());
-            Err(self.error(&method, route, Some(reply.status), &detail))
+            Err(self.refusal(&method, route, &reply))
         }
     }
 

@@ -4,7 +4,9 @@
 //! annotations, as asked. The SARIF file is only read, never written.
 
 pub mod code_scanning;
+pub mod comment;
 pub mod context;
+pub mod diff;
 pub mod findings;
 pub mod http;
 pub mod review;
@@ -17,7 +19,7 @@ use context::Context;
 use http::{Api, Redactor, RetryPolicy};
 
 /// Largest SARIF file publish reads.
-const MAX_SARIF_BYTES: u64 = 256 * 1024 * 1024;
+const MAX_SARIF_BYTES: u64 = 128 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upload {
@@ -35,7 +37,8 @@ pub struct Options {
     pub review: bool,
     pub summary: bool,
     pub annotations: bool,
-    pub category: String,
+    /// Default: the SARIF's tool name.
+    pub category: Option<String>,
     pub max_comments: usize,
     /// Where the token comes from (an environment variable's name).
     pub token_env: String,
@@ -54,7 +57,7 @@ impl Options {
             review: false,
             summary: false,
             annotations: false,
-            category: "berth".into(),
+            category: None,
             max_comments: 25,
             token_env: "GITHUB_TOKEN".into(),
             pr: None,
@@ -111,10 +114,51 @@ impl Log {
     }
 }
 
+/// A category names an analysis in code scanning and scopes berth's review
+/// comments; it goes into markers and URLs, so it is kept plain.
+fn valid_category(c: &str) -> bool {
+    !c.is_empty()
+        && c.len() <= 100
+        && c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "._/-".contains(ch))
+}
+
+/// The first run's tool name, made a category (`hadolint`, `berth`).
+fn tool_category(sarif: &serde_json::Value) -> String {
+    let name: String = sarif
+        .pointer("/runs/0/tool/driver/name")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("berth")
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(100)
+        .collect();
+    if valid_category(&name) {
+        name
+    } else {
+        "berth".into()
+    }
+}
+
 /// Run publish with the environment read through `var`.
 pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Published, String> {
     if opts.upload == Upload::Off && !opts.review && !opts.summary && !opts.annotations {
         return Err("nothing to do: give --upload, --review, --summary or --annotations".into());
+    }
+    if opts.max_comments == 0 {
+        return Err("--max-comments must be at least 1".into());
+    }
+    if let Some(c) = opts.category.as_deref().filter(|c| !valid_category(c)) {
+        return Err(format!(
+            "category `{c}`: use letters, digits and . _ / - (at most 100)"
+        ));
     }
     let token = var(&opts.token_env).filter(|t| !t.trim().is_empty());
     let redactor = Redactor::new(token.clone());
@@ -123,21 +167,18 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
         redactor: redactor.clone(),
     };
     let sarif = read_sarif(opts)?;
-    let workspace = var("GITHUB_WORKSPACE");
+    let category = opts
+        .category
+        .clone()
+        .unwrap_or_else(|| tool_category(&sarif));
+    let workspace = var("GITHUB_WORKSPACE").filter(|w| !w.is_empty());
     let read = findings::read(&sarif, workspace.as_deref())
         .map_err(|e| format!("{}: {e}", opts.sarif.display()))?;
+    let count = |s: findings::Severity| read.findings.iter().filter(|f| f.severity == s).count();
     let mut published = Published {
         findings: read.findings.len(),
-        errors: read
-            .findings
-            .iter()
-            .filter(|f| f.severity == findings::Severity::Error)
-            .count(),
-        warnings: read
-            .findings
-            .iter()
-            .filter(|f| f.severity == findings::Severity::Warning)
-            .count(),
+        errors: count(findings::Severity::Error),
+        warnings: count(findings::Severity::Warning),
         ..Published::default()
     };
     let networked = opts.upload != Upload::Off || opts.review;
@@ -163,48 +204,21 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
         // octocrab spawns its connection worker on the current runtime.
         let _entered = runtime.enter();
         let api = Api::new(&ctx.api_url, token, opts.retry.clone())?;
-        runtime.block_on(async {
-            if opts.upload != Upload::Off {
-                upload(opts, ctx, &api, &sarif, &log, &mut notices, &mut published).await;
-            }
-            if opts.review {
-                match &ctx.pull_request {
-                    None => log.info("not a pull request run: no review"),
-                    Some(pr) => {
-                        match review::review(&api, ctx, &read.findings, &opts.category, opts.max_comments).await {
-                            Ok(p) => log.info(&format!(
-                                "review of #{}: {} new comment{}, {} already on the pull request, {} outside the changed lines, {} over the limit, {} stale comment{} deleted, {} marked resolved",
-                                pr.number,
-                                p.comments,
-                                if p.comments == 1 { "" } else { "s" },
-                                p.already,
-                                p.elsewhere,
-                                p.overflow,
-                                p.deleted,
-                                if p.deleted == 1 { "" } else { "s" },
-                                p.resolved
-                            )),
-                            Err(review::ReviewError::NotAllowed(why)) => {
-                                let text = format!(
-                                    "cannot review pull request #{} with this token ({why}); a pull request from a fork gets a read-only token. The findings are in the annotations and the job summary instead; see README \"Pull requests from forks\" for the two-workflow setup that can review them.",
-                                    pr.number
-                                );
-                                log.notice(&text);
-                                notices.push(text);
-                                annotate = true;
-                                summarise = true;
-                            }
-                            Err(review::ReviewError::Failed(why)) => {
-                                log.error(&format!("review of #{} failed: {why}", pr.number));
-                                published.failed = true;
-                                annotate = true;
-                                summarise = true;
-                            }
-                        }
-                    }
-                }
-            }
-        });
+        let mut run = Session {
+            opts,
+            ctx,
+            api: &api,
+            log: &log,
+            category: &category,
+            notices: &mut notices,
+            published: &mut published,
+            fallback: false,
+        };
+        runtime.block_on(run.network(&sarif, &read.findings, workspace.as_deref()));
+        if run.fallback {
+            annotate = true;
+            summarise = true;
+        }
     }
     if annotate {
         print!("{}", redactor.apply(&summary::annotations(&read.findings)));
@@ -235,6 +249,173 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
     Ok(published)
 }
 
+/// The networked part of one publish run.
+struct Session<'a> {
+    opts: &'a Options,
+    ctx: &'a Context,
+    api: &'a Api,
+    log: &'a Log,
+    category: &'a str,
+    notices: &'a mut Vec<String>,
+    published: &'a mut Published,
+    /// The review was refused: annotations and the summary carry the findings.
+    fallback: bool,
+}
+
+impl Session<'_> {
+    fn notice(&mut self, text: String) {
+        self.log.notice(&text);
+        self.notices.push(text);
+    }
+
+    fn fail(&mut self, text: &str) {
+        self.log.error(text);
+        self.published.failed = true;
+    }
+
+    async fn network(
+        &mut self,
+        sarif: &serde_json::Value,
+        findings: &[findings::Finding],
+        workspace: Option<&str>,
+    ) {
+        let ctx = self.ctx;
+        let event = ctx.event_name.as_str();
+        // The pull request's head, checked against the analysed commit, before
+        // anything is posted for it (its number may come from an artifact).
+        let head = match &ctx.pull_request {
+            Some(_) if self.opts.review || event == "workflow_run" => {
+                Some(review::verified_head(self.api, ctx).await)
+            }
+            _ => None,
+        };
+        if self.opts.upload != Upload::Off {
+            let refuse = match (&head, &ctx.pull_request) {
+                (Some(Err(_)), _) if event == "workflow_run" => {
+                    Some("the pull request's head could not be verified".to_owned())
+                }
+                (None, None) if event == "workflow_run" && ctx.run_from_fork => {
+                    Some("the triggering run built a fork's branch".to_owned())
+                }
+                (_, Some(pr)) if pr.from_fork && event == "pull_request" => {
+                    Some("a pull request from a fork has a read-only token".to_owned())
+                }
+                _ if event == "pull_request_target" => Some(
+                    "pull_request_target runs analyse the base branch, not the pull request"
+                        .to_owned(),
+                ),
+                _ => None,
+            };
+            match refuse {
+                Some(why) if self.opts.upload == Upload::Auto => {
+                    self.notice(format!("code scanning upload skipped: {why}"));
+                }
+                Some(why) => self.fail(&format!("code scanning upload refused: {why}")),
+                None => self.upload(sarif).await,
+            }
+        }
+        if !self.opts.review {
+            return;
+        }
+        let Some(pr) = &ctx.pull_request else {
+            self.log.info("not a pull request run: no review");
+            return;
+        };
+        let ws = diff::Workspace::new(workspace.map(std::path::PathBuf::from));
+        let result = match head {
+            Some(Ok(head)) => {
+                review::review(
+                    self.api,
+                    ctx,
+                    &head,
+                    &ws,
+                    findings,
+                    self.category,
+                    self.opts.max_comments,
+                )
+                .await
+            }
+            Some(Err(e)) => Err(e),
+            None => Err(review::ReviewError::Failed("no pull request head".into())),
+        };
+        match result {
+            Ok(p) => self.log.info(&format!(
+                "review of #{}: {} new comment{}, {} already on the pull request, {} outside the changed lines, {} over the limit, {} stale comment{} deleted, {} marked resolved",
+                pr.number,
+                p.comments,
+                if p.comments == 1 { "" } else { "s" },
+                p.already,
+                p.elsewhere,
+                p.overflow,
+                p.deleted,
+                if p.deleted == 1 { "" } else { "s" },
+                p.resolved
+            )),
+            Err(review::ReviewError::NotAllowed(why)) => {
+                self.notice(format!(
+                    "cannot review pull request #{} with this token ({why}); a pull request from a fork gets a read-only token. The findings are in the annotations and the job summary instead; see README \"Pull requests from forks\" for the two-workflow setup that can review them.",
+                    pr.number
+                ));
+                self.fallback = true;
+            }
+            Err(review::ReviewError::Skipped(why)) => self.notice(format!("no review: {why}")),
+            Err(review::ReviewError::Failed(why)) => {
+                self.fail(&format!("review of #{} failed: {why}", pr.number));
+                self.fallback = true;
+            }
+        }
+    }
+
+    async fn upload(&mut self, sarif: &serde_json::Value) {
+        // A value interpolated from the environment could hold the token.
+        let text = sarif.to_string();
+        let clean = self.log.redactor.apply(&text);
+        let scrubbed;
+        let sarif = if clean == text {
+            sarif
+        } else {
+            match serde_json::from_str(&clean) {
+                Ok(v) => {
+                    scrubbed = v;
+                    &scrubbed
+                }
+                Err(_) => {
+                    return self.fail("cannot scrub the token from the SARIF; not uploading it");
+                }
+            }
+        };
+        let prepared = match code_scanning::prepare(sarif, Some(self.category)) {
+            Ok(p) => p,
+            Err(e) => {
+                return self.fail(&format!("cannot upload {}: {e}", self.opts.sarif.display()));
+            }
+        };
+        for cut in &prepared.cuts {
+            self.notice(format!("code scanning limits: {cut}"));
+        }
+        let tool = sarif
+            .pointer("/runs/0/tool/driver/name")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("berth");
+        match code_scanning::upload(self.api, self.ctx, &prepared, tool, self.opts.poll, self.opts.patience).await {
+            Ok((id, code_scanning::Processing::Complete)) => {
+                self.log.info(&format!("code scanning upload {id}: processing complete"));
+            }
+            Ok((id, code_scanning::Processing::Pending)) => self.notice(format!(
+                "code scanning upload {id} is still being processed; it will appear in the Security tab when GitHub finishes"
+            )),
+            Ok((id, code_scanning::Processing::Failed(errors))) => self.fail(&format!(
+                "code scanning could not process upload {id}: {}",
+                if errors.is_empty() { "no reason given".to_owned() } else { errors.join("; ") }
+            )),
+            Err((Some(403 | 404), why)) if self.opts.upload == Upload::Auto => {
+                self.notice(format!("code scanning upload skipped: the token may not upload here ({why})"));
+            }
+            Err((_, why)) => self.fail(&format!("code scanning upload failed: {why}")),
+        }
+    }
+}
+
 fn read_sarif(opts: &Options) -> Result<serde_json::Value, String> {
     let path = &opts.sarif;
     let meta =
@@ -249,75 +430,4 @@ fn read_sarif(opts: &Options) -> Result<serde_json::Value, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
-}
-
-async fn upload(
-    opts: &Options,
-    ctx: &Context,
-    api: &Api,
-    sarif: &serde_json::Value,
-    log: &Log,
-    notices: &mut Vec<String>,
-    published: &mut Published,
-) {
-    if opts.upload == Upload::Auto
-        && ctx.pull_request.as_ref().is_some_and(|p| p.from_fork)
-        && ctx.event_name == "pull_request"
-    {
-        let text = "code scanning upload skipped: a pull request from a fork has a read-only token"
-            .to_owned();
-        log.notice(&text);
-        notices.push(text);
-        return;
-    }
-    let prepared = match code_scanning::prepare(sarif, Some(&opts.category)) {
-        Ok(p) => p,
-        Err(e) => {
-            log.error(&format!("cannot upload {}: {e}", opts.sarif.display()));
-            published.failed = true;
-            return;
-        }
-    };
-    for cut in &prepared.cuts {
-        let text = format!("code scanning limits: {cut}");
-        log.notice(&text);
-        notices.push(text);
-    }
-    let tool = sarif
-        .pointer("/runs/0/tool/driver/name")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("berth");
-    match code_scanning::upload(api, ctx, &prepared, tool, opts.poll, opts.patience).await {
-        Ok((id, code_scanning::Processing::Complete)) => {
-            log.info(&format!("code scanning upload {id}: processing complete"));
-        }
-        Ok((id, code_scanning::Processing::Pending)) => {
-            let text = format!(
-                "code scanning upload {id} is still being processed; it will appear in the Security tab when GitHub finishes"
-            );
-            log.notice(&text);
-            notices.push(text);
-        }
-        Ok((id, code_scanning::Processing::Failed(errors))) => {
-            log.error(&format!(
-                "code scanning could not process upload {id}: {}",
-                if errors.is_empty() {
-                    "no reason given".to_owned()
-                } else {
-                    errors.join("; ")
-                }
-            ));
-            published.failed = true;
-        }
-        Err((Some(403 | 404), why)) if opts.upload == Upload::Auto => {
-            let text =
-                format!("code scanning upload skipped: the token may not upload here ({why})");
-            log.notice(&text);
-            notices.push(text);
-        }
-        Err((_, why)) => {
-            log.error(&format!("code scanning upload failed: {why}"));
-            published.failed = true;
-        }
-    }
 }

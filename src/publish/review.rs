@@ -1,58 +1,20 @@
-//! Pull-request review: which lines the PR changed (from the files' patches),
-//! which findings land on them, what berth already said on the PR (hidden
-//! fingerprint markers), and one review with only what is new.
+//! Pull-request review: which findings land on changed lines, what berth
+//! already said on the pull request (hidden fingerprint markers), and one
+//! review with only what is new; stale comments are removed or marked.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use http::Method;
 use serde_json::{Value, json};
 
+use super::comment::{self, Placement, read_marker, resolved_marker};
 use super::context::Context;
-use super::findings::{Finding, Severity};
+use super::diff::{FileDiff, Workspace, anchor, parse_patch};
+use super::findings::Finding;
 use super::http::{Api, ApiError};
 
 /// GitHub lists at most 3,000 files of a pull request.
 const MAX_PAGES: usize = 30;
-/// A review comment holds at most 65,536 characters; stay well under.
-const MAX_COMMENT_CHARS: usize = 60_000;
-
-/// The lines of one file a review comment may target (right side).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FileDiff {
-    /// Lines the pull request added or changed.
-    pub added: BTreeSet<u32>,
-    /// Every new-side line inside a hunk (added and context): a comment may
-    /// span these.
-    pub in_hunks: BTreeSet<u32>,
-}
-
-/// Parse a file's `patch` (hunks only, as GitHub gives it).
-pub fn parse_patch(patch: &str) -> Result<FileDiff, String> {
-    let text = format!(
-        "--- a\n+++ b\n{patch}{}",
-        if patch.ends_with('\n') { "" } else { "\n" }
-    );
-    let parsed = diffy::Patch::from_str(&text).map_err(|e| e.to_string())?;
-    let mut diff = FileDiff::default();
-    for hunk in parsed.hunks() {
-        let mut line = u32::try_from(hunk.new_range().start()).map_err(|e| e.to_string())?;
-        for l in hunk.lines() {
-            match l {
-                diffy::Line::Context(_) => {
-                    diff.in_hunks.insert(line);
-                    line += 1;
-                }
-                diffy::Line::Insert(_) => {
-                    diff.in_hunks.insert(line);
-                    diff.added.insert(line);
-                    line += 1;
-                }
-                diffy::Line::Delete(_) => {}
-            }
-        }
-    }
-    Ok(diff)
-}
 
 /// Where a finding's comment goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,34 +29,50 @@ pub struct Target {
     pub suggest: bool,
 }
 
-/// A finding's comment target in this diff, if it has one.
-pub fn target(f: &Finding, diffs: &HashMap<String, FileDiff>) -> Option<Target> {
+/// A finding's comment target in this diff, if it has one. `exact`: the
+/// analysis ran on the head commit (see [`anchor`]).
+pub fn target(
+    f: &Finding,
+    diffs: &HashMap<String, FileDiff>,
+    ws: &Workspace,
+    exact: bool,
+) -> Option<Target> {
     let place = f.place.as_ref()?;
-    if let Some(d) = diffs.get(&place.path)
-        && (place.line..=place.end_line).any(|l| d.added.contains(&l))
-        && d.in_hunks.contains(&place.line)
-    {
-        let mut t = Target {
-            path: place.path.clone(),
-            line: place.line,
-            start_line: None,
-            on_evidence: false,
-            suggest: false,
+    if let Some(d) = diffs.get(&place.path) {
+        // The first changed line of the finding's range carries the comment.
+        let hit = if exact {
+            d.added.range(place.line..=place.end_line).next().copied()
+        } else {
+            anchor(d, ws, &place.path, place.line, false)
         };
-        if let Some(s) = &f.suggestion
-            && (s.start_line..=s.end_line).all(|l| d.in_hunks.contains(&l))
-        {
-            t.line = s.end_line;
-            t.start_line = (s.start_line < s.end_line).then_some(s.start_line);
-            t.suggest = true;
+        if let Some(line) = hit {
+            let shift = i64::from(line) - i64::from(place.line);
+            let moved = |l: u32| u32::try_from(i64::from(l) + shift).ok();
+            let mut t = Target {
+                path: place.path.clone(),
+                line,
+                start_line: None,
+                on_evidence: false,
+                suggest: false,
+            };
+            if let Some(s) = &f.suggestion
+                && let (Some(a), Some(b)) = (moved(s.start_line), moved(s.end_line))
+                && b.saturating_sub(a) < 200
+                && (a..=b).all(|l| d.in_hunks(l))
+            {
+                t.line = b;
+                t.start_line = (a < b).then_some(a);
+                t.suggest = true;
+            }
+            return Some(t);
         }
-        return Some(t);
     }
     f.evidence.iter().find_map(|e| {
         let d = diffs.get(&e.place.path)?;
-        d.added.contains(&e.place.line).then(|| Target {
+        let line = anchor(d, ws, &e.place.path, e.place.line, exact)?;
+        Some(Target {
             path: e.place.path.clone(),
-            line: e.place.line,
+            line,
             start_line: None,
             on_evidence: true,
             suggest: false,
@@ -112,53 +90,29 @@ pub struct Earlier {
     pub body: String,
 }
 
-fn marker(category: &str, fingerprint: &str) -> String {
-    format!("<!-- berth-finding {category} {fingerprint} -->")
-}
-
-fn resolved_marker(category: &str, fingerprint: &str) -> String {
-    format!("<!-- berth-resolved {category} {fingerprint} -->")
-}
-
-/// berth's comments of this category among a PR's review comments.
+/// berth's comments of this category among a PR's review comments. Only
+/// top-level comments count: replies are people talking.
 pub fn earlier_comments(comments: &[Value], category: &str) -> Vec<Earlier> {
     let replied: HashSet<u64> = comments
         .iter()
         .filter_map(|c| c.get("in_reply_to_id").and_then(Value::as_u64))
         .collect();
-    let mut out = Vec::new();
-    for c in comments {
-        let (Some(id), Some(body)) = (
-            c.get("id").and_then(Value::as_u64),
-            c.get("body").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        for (prefix, resolved) in [
-            ("<!-- berth-finding ", false),
-            ("<!-- berth-resolved ", true),
-        ] {
-            let Some(start) = body.find(prefix) else {
-                continue;
-            };
-            let rest = &body[start + prefix.len()..];
-            let Some(end) = rest.find(" -->") else {
-                continue;
-            };
-            if let Some((cat, fp)) = rest[..end].split_once(' ')
-                && cat == category
-            {
-                out.push(Earlier {
-                    id,
-                    fingerprint: fp.to_owned(),
-                    resolved,
-                    has_replies: replied.contains(&id),
-                    body: body.to_owned(),
-                });
-            }
-        }
-    }
-    out
+    comments
+        .iter()
+        .filter(|c| c.get("in_reply_to_id").is_none_or(Value::is_null))
+        .filter_map(|c| {
+            let id = c.get("id").and_then(Value::as_u64)?;
+            let body = c.get("body").and_then(Value::as_str)?;
+            let (cat, fp, resolved) = read_marker(body)?;
+            (cat == category).then(|| Earlier {
+                id,
+                fingerprint: fp.to_owned(),
+                resolved,
+                has_replies: replied.contains(&id),
+                body: body.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// What one run will do on the pull request.
@@ -179,6 +133,8 @@ pub struct Plan<'a> {
 pub fn plan<'a>(
     findings: &'a [Finding],
     diffs: &HashMap<String, FileDiff>,
+    ws: &Workspace,
+    exact: bool,
     earlier: &'a [Earlier],
     max_comments: usize,
 ) -> Plan<'a> {
@@ -194,7 +150,7 @@ pub fn plan<'a>(
         if !seen.insert(f.fingerprint.as_str()) {
             continue;
         }
-        match target(f, diffs) {
+        match target(f, diffs, ws, exact) {
             Some(_) if active.contains(f.fingerprint.as_str()) => plan.already += 1,
             Some(t) if plan.comments.len() < max_comments => plan.comments.push((f, t)),
             Some(_) => plan.overflow.push(f),
@@ -222,146 +178,6 @@ pub fn plan<'a>(
     plan
 }
 
-fn link(ctx: &Context, path: &str, line: u32) -> String {
-    match ctx.blob_url(path, line) {
-        Some(url) => format!("[`{path}:{line}`]({url})"),
-        None => format!("`{path}:{line}`"),
-    }
-}
-
-fn fence(text: &str) -> String {
-    // A fence longer than any backtick run inside keeps the text literal.
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    "`".repeat(longest.max(2) + 1)
-}
-
-fn badge(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "**error**",
-        Severity::Warning => "**warning**",
-        Severity::Note => "note",
-    }
-}
-
-/// The body of a finding's review comment.
-pub fn comment_body(f: &Finding, t: &Target, ctx: &Context, category: &str) -> String {
-    let mut body = format!(
-        "{} · **{}** ({})\n\n{}\n",
-        badge(f.severity),
-        f.title(),
-        f.tool,
-        f.message
-    );
-    if t.on_evidence
-        && let Some(p) = &f.place
-    {
-        body.push_str(&format!(
-            "\nReported at {}; this changed line is part of the evidence.\n",
-            link(ctx, &p.path, p.line)
-        ));
-    }
-    if !f.evidence.is_empty() {
-        body.push_str("\n**Evidence**\n");
-        for e in &f.evidence {
-            body.push_str(&format!(
-                "- {} {}\n",
-                link(ctx, &e.place.path, e.place.line),
-                e.message
-            ));
-            if let Some(snippet) = &e.place.snippet {
-                let fence = fence(snippet);
-                body.push_str(&format!(
-                    "  {fence}\n  {}\n  {fence}\n",
-                    snippet.trim_end().replace('\n', "\n  ")
-                ));
-            }
-        }
-    }
-    if let Some(view) = &f.view {
-        let fence = fence(view);
-        body.push_str(&format!("\n{fence}text\n{}\n{fence}\n", view.trim_end()));
-    }
-    if let Some(help) = &f.help {
-        body.push_str(&format!("\n**How to fix:** {help}\n"));
-    }
-    if t.suggest
-        && let Some(s) = &f.suggestion
-    {
-        let fence = fence(&s.text);
-        let text = if s.text.is_empty() {
-            String::new()
-        } else {
-            format!("{}\n", s.text)
-        };
-        body.push_str(&format!("\n{fence}suggestion\n{text}{fence}\n"));
-    }
-    if let Some(uri) = &f.help_uri {
-        body.push_str(&format!("\n[{} documentation]({uri})\n", f.rule_id));
-    }
-    if body.len() > MAX_COMMENT_CHARS {
-        let mut cut = MAX_COMMENT_CHARS;
-        while !body.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        body.truncate(cut);
-        body.push_str("\n\n(cut: the full finding is in the job summary)\n");
-    }
-    body.push_str(&format!("\n{}", marker(category, &f.fingerprint)));
-    body
-}
-
-fn finding_line(f: &Finding, ctx: &Context) -> String {
-    let at = f.place.as_ref().map_or_else(
-        || "(no location)".to_owned(),
-        |p| link(ctx, &p.path, p.line),
-    );
-    let first = f.message.lines().next().unwrap_or("");
-    format!(
-        "- {} {} · **{}**: {first}\n",
-        at,
-        f.severity.word(),
-        f.title()
-    )
-}
-
-/// The review's body: counts, then what could not be commented inline.
-pub fn review_body(plan: &Plan<'_>, ctx: &Context, max_comments: usize) -> String {
-    let n = plan.comments.len();
-    let mut body = format!(
-        "**berth** found {n} new finding{} on lines this pull request changes.\n",
-        if n == 1 { "" } else { "s" }
-    );
-    if !plan.overflow.is_empty() {
-        body.push_str(&format!(
-            "\n{} more on changed lines were not commented (at most {max_comments} comments per run); the next run posts them:\n\n",
-            plan.overflow.len()
-        ));
-        for f in &plan.overflow {
-            body.push_str(&finding_line(f, ctx));
-        }
-    }
-    if !plan.elsewhere.is_empty() {
-        body.push_str(&format!(
-            "\n<details><summary>{} finding{} in changed files, outside the changed lines</summary>\n\n",
-            plan.elsewhere.len(),
-            if plan.elsewhere.len() == 1 { "" } else { "s" }
-        ));
-        for f in &plan.elsewhere {
-            body.push_str(&finding_line(f, ctx));
-        }
-        body.push_str("\n</details>\n");
-    }
-    if body.len() > MAX_COMMENT_CHARS {
-        let mut cut = MAX_COMMENT_CHARS;
-        while !body.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        body.truncate(cut);
-        body.push_str("\n\n(cut: the full list is in the job summary)\n");
-    }
-    body
-}
-
 /// What the review step did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Posted {
@@ -373,18 +189,25 @@ pub struct Posted {
     pub resolved: usize,
 }
 
-/// Why the review could not be written; the caller falls back.
+/// Why there is no review; the caller decides what it means.
 #[derive(Debug)]
 pub enum ReviewError {
-    /// The token may not review here (fork pull requests: 403 or 404).
+    /// The token may not review here (a fork's read-only token).
     NotAllowed(String),
+    /// Reviewing now would be wrong (the pull request moved on); not a fault.
+    Skipped(String),
     Failed(String),
 }
 
 fn classify(e: ApiError) -> ReviewError {
-    match e.status {
-        Some(403 | 404) => ReviewError::NotAllowed(e.to_string()),
-        _ => ReviewError::Failed(e.to_string()),
+    let text = e.to_string();
+    let refused = text.contains("Resource not accessible by integration")
+        || text.contains("Must have admin rights")
+        || (e.status == Some(404) && e.method == Method::POST);
+    if refused && matches!(e.status, Some(403 | 404)) {
+        ReviewError::NotAllowed(text)
+    } else {
+        ReviewError::Failed(text)
     }
 }
 
@@ -418,10 +241,91 @@ async fn list_all(api: &Api, route: &str) -> Result<Vec<Value>, ReviewError> {
     Ok(items)
 }
 
-/// Review the pull request `number` with these findings.
+/// The pull request's head commit, checked against what the run analysed.
+pub async fn verified_head(api: &Api, ctx: &Context) -> Result<String, ReviewError> {
+    let pr = ctx
+        .pull_request
+        .as_ref()
+        .ok_or_else(|| ReviewError::Failed("not a pull request run".into()))?;
+    let route = format!("{}/pulls/{}", ctx.repo_route(), pr.number);
+    let reply = api
+        .send_ok(Method::GET, &route, None)
+        .await
+        .map_err(classify)?;
+    let head = reply
+        .json()
+        .and_then(|v| {
+            v.pointer("/head/sha")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .ok_or_else(|| ReviewError::Failed(format!("GET {route}: no head commit")))?;
+    let expected = ctx.run_head_sha.as_ref().or(pr.head_sha.as_ref());
+    match expected {
+        Some(sha) if *sha != head => Err(ReviewError::Skipped(format!(
+            "pull request #{} is at {head}, not at {sha} that this run analysed; the run for its head reviews it",
+            pr.number
+        ))),
+        _ => Ok(head),
+    }
+}
+
+/// Post the new comments as one review. A 5xx or a timeout may come after
+/// GitHub stored the review, so berth looks before posting again.
+async fn post_review(
+    api: &Api,
+    pulls: &str,
+    category: &str,
+    mut review: Value,
+) -> Result<(), ReviewError> {
+    let route = format!("{pulls}/reviews");
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let fault = match api.send_once(Method::POST, &route, Some(&review)).await {
+            Ok(reply) if reply.ok() => return Ok(()),
+            Ok(reply) if reply.status >= 500 => format!("HTTP {}", reply.status),
+            Ok(reply) => {
+                return Err(classify(api.refusal(&Method::POST, &route, &reply)));
+            }
+            Err(e) => e.to_string(),
+        };
+        if attempt >= api.policy().attempts {
+            return Err(ReviewError::Failed(format!(
+                "POST {route}: {fault} (gave up after {attempt} attempts)"
+            )));
+        }
+        eprintln!(
+            "berth: POST {route}: {fault}; checking whether GitHub stored the review before retrying"
+        );
+        api.pause(attempt).await;
+        let now = list_all(api, &format!("{pulls}/comments")).await?;
+        let present: HashSet<String> = earlier_comments(&now, category)
+            .into_iter()
+            .map(|e| e.fingerprint)
+            .collect();
+        let Some(items) = review.get_mut("comments").and_then(Value::as_array_mut) else {
+            return Ok(());
+        };
+        items.retain(|c| {
+            c.get("body")
+                .and_then(Value::as_str)
+                .and_then(read_marker)
+                .is_none_or(|(_, fp, _)| !present.contains(fp))
+        });
+        if items.is_empty() {
+            return Ok(());
+        }
+    }
+}
+
+/// Review the pull request with these findings. `head` is its verified head
+/// commit; `ws` is the analysed checkout.
 pub async fn review(
     api: &Api,
     ctx: &Context,
+    head: &str,
+    ws: &Workspace,
     findings: &[Finding],
     category: &str,
     max_comments: usize,
@@ -431,32 +335,6 @@ pub async fn review(
         .as_ref()
         .ok_or_else(|| ReviewError::Failed("not a pull request run".into()))?;
     let pulls = format!("{}/pulls/{}", ctx.repo_route(), pr.number);
-    let head = match &pr.head_sha {
-        Some(sha) => sha.clone(),
-        None => {
-            let reply = api
-                .send_ok(Method::GET, &pulls, None)
-                .await
-                .map_err(classify)?;
-            let sha = reply
-                .json()
-                .and_then(|v| {
-                    v.pointer("/head/sha")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                })
-                .ok_or_else(|| ReviewError::Failed(format!("GET {pulls}: no head commit")))?;
-            if let Some(run_head) = &ctx.run_head_sha
-                && run_head != &sha
-            {
-                return Err(ReviewError::Failed(format!(
-                    "pull request #{}'s head is {sha}, not {run_head} that the analysis ran on: not reviewing it",
-                    pr.number
-                )));
-            }
-            sha
-        }
-    };
     let files = list_all(api, &format!("{pulls}/files")).await?;
     let mut diffs = HashMap::new();
     for f in &files {
@@ -477,7 +355,8 @@ pub async fn review(
     }
     let comments = list_all(api, &format!("{pulls}/comments")).await?;
     let earlier = earlier_comments(&comments, category);
-    let plan = plan(findings, &diffs, &earlier, max_comments);
+    let exact = ctx.sha.as_deref() == Some(head);
+    let plan = plan(findings, &diffs, ws, exact, &earlier, max_comments);
     let mut posted = Posted {
         comments: plan.comments.len(),
         overflow: plan.overflow.len(),
@@ -490,12 +369,19 @@ pub async fn review(
             .comments
             .iter()
             .map(|(f, t)| {
-                let mut c = json!({
-                    "path": t.path,
-                    "line": t.line,
-                    "side": "RIGHT",
-                    "body": comment_body(f, t, ctx, category),
-                });
+                let at = Placement {
+                    on_evidence: t.on_evidence,
+                    suggestion: f
+                        .suggestion
+                        .as_ref()
+                        .filter(|_| t.suggest)
+                        .map(|s| s.text.as_str()),
+                };
+                let body = api
+                    .redactor()
+                    .apply(&comment::comment_body(f, &at, ctx, category));
+                let mut c =
+                    json!({ "path": t.path, "line": t.line, "side": "RIGHT", "body": body });
                 if let Some(start) = t.start_line {
                     c["start_line"] = json!(start);
                     c["start_side"] = json!("RIGHT");
@@ -503,15 +389,20 @@ pub async fn review(
                 c
             })
             .collect();
-        let body = json!({
+        let body = comment::review_body(
+            plan.comments.len(),
+            &plan.overflow,
+            &plan.elsewhere,
+            ctx,
+            max_comments,
+        );
+        let review = json!({
             "commit_id": head,
             "event": "COMMENT",
-            "body": review_body(&plan, ctx, max_comments),
+            "body": api.redactor().apply(&body),
             "comments": items,
         });
-        api.send_ok(Method::POST, &format!("{pulls}/reviews"), Some(&body))
-            .await
-            .map_err(classify)?;
+        post_review(api, &pulls, category, review).await?;
     }
     let comment_route = |id: u64| format!("{}/pulls/comments/{id}", ctx.repo_route());
     for id in &plan.delete {
@@ -520,16 +411,16 @@ pub async fn review(
             Ok(r) => eprintln!(
                 "berth: cannot delete comment {id}: HTTP {} {}",
                 r.status,
-                r.message()
+                api.redactor().apply(&r.message())
             ),
             Err(e) => eprintln!("berth: cannot delete comment {id}: {e}"),
         }
     }
-    let short = head.get(..7).unwrap_or(&head);
+    let short = head.get(..7).unwrap_or(head);
     for e in &plan.mark_resolved {
         let original = e
             .body
-            .replace(&marker(category, &e.fingerprint), "")
+            .replace(&comment::marker(category, &e.fingerprint), "")
             .trim_end()
             .to_owned();
         let body = format!(
@@ -554,7 +445,8 @@ pub async fn review(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::publish::findings::{Evidence, Place, Suggestion};
+    use crate::publish::comment::marker;
+    use crate::publish::findings::{Evidence, Place, Severity, Suggestion};
 
     fn finding(path: &str, line: u32, fp: &str) -> Finding {
         Finding {
@@ -580,38 +472,35 @@ mod tests {
 
     const PATCH: &str = "@@ -1,3 +1,4 @@\n services:\n-  a: 1\n+  a: 2\n+  b: 3\n   c: 4\n@@ -20,2 +21,2 @@\n x\n-y\n+z\n\\ No newline at end of file";
 
-    #[test]
-    fn patch_lines_are_mapped_to_the_new_file() {
-        let d = parse_patch(PATCH).expect("patch");
-        assert_eq!(d.added.iter().copied().collect::<Vec<_>>(), vec![2, 3, 22]);
-        assert_eq!(
-            d.in_hunks.iter().copied().collect::<Vec<_>>(),
-            vec![1, 2, 3, 4, 21, 22]
-        );
-        assert!(
-            parse_patch("not a patch @@")
-                .map(|d| d.added.is_empty())
-                .unwrap_or(true)
-        );
-    }
-
     fn diffs() -> HashMap<String, FileDiff> {
         HashMap::from([("compose.yml".to_owned(), parse_patch(PATCH).expect("patch"))])
     }
 
+    fn t(f: &Finding) -> Option<Target> {
+        target(f, &diffs(), &Workspace::new(None), true)
+    }
+
     #[test]
     fn only_added_lines_get_comments() {
-        let d = diffs();
+        assert_eq!(t(&finding("compose.yml", 3, "a")).map(|t| t.line), Some(3));
         assert_eq!(
-            target(&finding("compose.yml", 3, "a"), &d).map(|t| t.line),
-            Some(3)
-        );
-        assert_eq!(
-            target(&finding("compose.yml", 4, "a"), &d),
+            t(&finding("compose.yml", 4, "a")),
             None,
             "a context line is not a change"
         );
-        assert_eq!(target(&finding("other.yml", 3, "a"), &d), None);
+        assert_eq!(t(&finding("other.yml", 3, "a")), None);
+        let mut wide = finding("compose.yml", 4, "a");
+        wide.place = Some(Place {
+            path: "compose.yml".into(),
+            line: 4,
+            end_line: u32::MAX,
+            snippet: None,
+        });
+        assert_eq!(
+            t(&wide).map(|t| t.line),
+            Some(22),
+            "the first changed line of the range"
+        );
         let mut via = finding("other.yml", 9, "a");
         via.evidence.push(Evidence {
             place: Place {
@@ -622,7 +511,7 @@ mod tests {
             },
             message: "puts".into(),
         });
-        let t = target(&via, &d).expect("evidence line changed");
+        let t = t(&via).expect("evidence line changed");
         assert!(t.on_evidence);
         assert_eq!((t.path.as_str(), t.line), ("compose.yml", 22));
     }
@@ -635,15 +524,15 @@ mod tests {
             end_line: 3,
             text: String::new(),
         });
-        let t = target(&f, &diffs()).expect("changed");
-        assert_eq!((t.start_line, t.line, t.suggest), (Some(2), 3, true));
+        let got = t(&f).expect("changed");
+        assert_eq!((got.start_line, got.line, got.suggest), (Some(2), 3, true));
         f.suggestion = Some(Suggestion {
             start_line: 3,
             end_line: 9,
             text: String::new(),
         });
         assert!(
-            !target(&f, &diffs()).expect("changed").suggest,
+            !t(&f).expect("changed").suggest,
             "line 9 is outside the hunk"
         );
     }
@@ -655,6 +544,7 @@ mod tests {
             finding("compose.yml", 3, "new2"),
             finding("compose.yml", 22, "old"),
             finding("compose.yml", 10, "elsewhere"),
+            finding("compose.yml", 2, "new1"),
         ];
         let comments = vec![
             json!({"id": 1, "body": format!("x\n{}", marker("berth", "old"))}),
@@ -663,52 +553,30 @@ mod tests {
             json!({"id": 4, "body": "human", "in_reply_to_id": 3}),
             json!({"id": 5, "body": format!("x\n{}", marker("hadolint", "other-tool"))}),
             json!({"id": 6, "body": format!("x\n{}", resolved_marker("berth", "done"))}),
+            json!({"id": 7, "body": format!("quoting {}", marker("berth", "quoted")), "in_reply_to_id": 1}),
         ];
         let earlier = earlier_comments(&comments, "berth");
-        let p = plan(&findings, &diffs(), &earlier, 1);
+        let p = plan(
+            &findings,
+            &diffs(),
+            &Workspace::new(None),
+            true,
+            &earlier,
+            1,
+        );
         assert_eq!(p.comments.len(), 1);
         assert_eq!(p.comments[0].0.fingerprint, "new1");
-        assert_eq!(p.overflow.len(), 1);
+        assert_eq!(p.overflow.len(), 1, "the repeated fingerprint counts once");
         assert_eq!(p.already, 1);
         assert_eq!(p.elsewhere.len(), 1);
         assert_eq!(
             p.delete,
             vec![2],
-            "another category's comment is not ours to delete"
+            "another category's comment and a reply are not ours to delete"
         );
         assert_eq!(
             p.mark_resolved.iter().map(|e| e.id).collect::<Vec<_>>(),
             vec![3]
-        );
-    }
-
-    #[test]
-    fn comment_carries_marker_fix_and_suggestion() {
-        let ctx = Context::from_env(
-            &|k| match k {
-                "GITHUB_REPOSITORY" => Some("a/b".into()),
-                "GITHUB_SHA" => Some("s".into()),
-                _ => None,
-            },
-            None,
-        )
-        .expect("context");
-        let mut f = finding("compose.yml", 2, "fp1");
-        f.suggestion = Some(Suggestion {
-            start_line: 2,
-            end_line: 2,
-            text: String::new(),
-        });
-        f.help_uri = Some("https://example.com/B101".into());
-        let t = target(&f, &diffs()).expect("changed");
-        let body = comment_body(&f, &t, &ctx, "berth");
-        assert!(body.contains("**How to fix:** remove it"));
-        assert!(body.contains("```suggestion\n```"));
-        assert!(body.contains("[B101 documentation](https://example.com/B101)"));
-        assert!(body.ends_with("<!-- berth-finding berth fp1 -->"));
-        assert_eq!(
-            earlier_comments(&[json!({"id": 9, "body": body})], "berth")[0].fingerprint,
-            "fp1"
         );
     }
 }

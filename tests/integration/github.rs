@@ -24,6 +24,8 @@ pub struct State {
     pub statuses: VecDeque<Value>,
     /// Canned answers served first, per "METHOD /path" (no query).
     pub faults: HashMap<String, VecDeque<ResponseTemplate>>,
+    /// Reviews to store and then answer 502, as GitHub sometimes does.
+    pub store_then_fail: usize,
     /// Every request: method, path with query, Authorization header.
     pub requests: Vec<(String, String, String)>,
     next_id: u64,
@@ -129,6 +131,8 @@ impl Respond for Router {
             return answer;
         }
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+        // GitHub Enterprise Server serves the same API under /api/v3.
+        let path = path.strip_prefix("/api/v3").unwrap_or(&path).to_owned();
         let repo = format!("/repos/{OWNER_REPO}");
         let pulls = format!("{repo}/pulls/{PR}");
         match (method.as_str(), path.as_str()) {
@@ -143,15 +147,29 @@ impl Respond for Router {
                 self.page(req, &comments)
             }
             ("POST", p) if p == format!("{pulls}/reviews") => {
+                // GitHub refuses the whole review when one comment is not on
+                // the diff ("Line could not be resolved").
+                for c in body["comments"].as_array().cloned().unwrap_or_default() {
+                    if let Some(why) = unresolvable(&s.files, &c) {
+                        return ResponseTemplate::new(422).set_body_json(json!({
+                            "message": "Unprocessable Entity", "errors": [why]}));
+                    }
+                }
                 let review_id = s.id();
                 for c in body["comments"].as_array().cloned().unwrap_or_default() {
                     let id = s.id();
                     let mut stored = c.clone();
                     stored["id"] = json!(id);
                     stored["pull_request_review_id"] = json!(review_id);
+                    stored["user"] = json!({"login": "github-actions[bot]", "type": "Bot"});
                     s.comments.push(stored);
                 }
                 s.reviews.push(body);
+                if s.store_then_fail > 0 {
+                    s.store_then_fail -= 1;
+                    return ResponseTemplate::new(502)
+                        .set_body_string("<html>502 Bad Gateway</html>");
+                }
                 ResponseTemplate::new(200)
                     .set_body_json(json!({"id": review_id, "state": "COMMENTED"}))
             }
@@ -204,6 +222,26 @@ impl Respond for Router {
             _ => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
         }
     }
+}
+
+/// Why GitHub would refuse this review comment, if it would.
+fn unresolvable(files: &[Value], c: &Value) -> Option<String> {
+    let path = c["path"].as_str()?;
+    let Some(file) = files.iter().find(|f| f["filename"] == path) else {
+        return Some(format!("Path {path} is not part of the pull request"));
+    };
+    let diff = berth::publish::diff::parse_patch(file["patch"].as_str().unwrap_or("")).ok()?;
+    let line = c["line"].as_u64().and_then(|l| u32::try_from(l).ok())?;
+    let start = c["start_line"]
+        .as_u64()
+        .and_then(|l| u32::try_from(l).ok())
+        .unwrap_or(line);
+    if c["side"] != "RIGHT" || start > line || (start == line && c.get("start_line").is_some()) {
+        return Some("start_line must precede line on the RIGHT side".into());
+    }
+    (start..=line)
+        .any(|l| !diff.in_hunks(l))
+        .then(|| format!("Line could not be resolved: {path}:{line}"))
 }
 
 pub fn lock(state: &Arc<Mutex<State>>) -> MutexGuard<'_, State> {

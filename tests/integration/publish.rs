@@ -141,7 +141,7 @@ fn upload_is_gzipped_base64_and_polled_until_complete() {
     let log = sarif(&[("B101", "error", "compose.yml", 2, "a")]);
     let mut o = run.options(&log);
     o.upload = Upload::On;
-    o.category = "berth-prod".into();
+    o.category = Some("berth-prod".into());
     let p = run.publish(&o);
     assert!(!p.failed);
     let s = gh.state();
@@ -511,9 +511,10 @@ fn workflow_run_reviews_the_named_pull_request_only_at_its_head() {
     );
     let mut o = review_opts(&wrong, &log);
     o.pr = Some(PR);
+    let p = wrong.publish(&o);
     assert!(
-        wrong.publish(&o).failed,
-        "the pull request's head is another commit"
+        !p.failed,
+        "a pull request that moved on is skipped with a notice"
     );
     assert!(gh.state().reviews.is_empty());
     let right = Run::new(
@@ -557,7 +558,7 @@ fn check_then_publish_twice_comments_once() {
     assert_eq!(out.code, 1, "{out:?}");
     gh.state().files = vec![
         json!({"filename": "docker-compose.yml", "status": "modified",
-        "patch": "@@ -8,2 +8,3 @@\n     volumes:\n-      - ./data:/data\n+      - ./data:/data\n+      - ./backend:/app"}),
+        "patch": "@@ -8,2 +8,3 @@\n       - \"3000:3000\"\n-    volumes: {}\n+    volumes:\n+      - ./backend:/app # ← This is the problem!"}),
     ];
     let run = Run::pull_request(&gh);
     for _ in 0..2 {
@@ -634,7 +635,7 @@ fn the_action_checks_publishes_then_fails_by_fail_on() {
     let gh = FakeGitHub::start();
     gh.state().files = vec![
         json!({"filename": "docker-compose.yml", "status": "modified",
-        "patch": "@@ -9,1 +9,2 @@\n     volumes:\n+      - ./backend:/app"}),
+        "patch": "@@ -9,1 +9,2 @@\n     volumes:\n+      - ./backend:/app # ← This is the problem!"}),
     ];
     let run = Run::pull_request(&gh);
     let work = seed_workspace();
@@ -700,7 +701,7 @@ fn the_action_on_a_fork_skips_the_upload_and_falls_back() {
     let gh = FakeGitHub::start();
     gh.state().files = vec![
         json!({"filename": "docker-compose.yml", "status": "modified",
-        "patch": "@@ -9,1 +9,2 @@\n     volumes:\n+      - ./backend:/app"}),
+        "patch": "@@ -9,1 +9,2 @@\n     volumes:\n+      - ./backend:/app # ← This is the problem!"}),
     ];
     gh.state().fault(
         &format!("POST /repos/{OWNER_REPO}/pulls/{PR}/reviews"),
@@ -749,4 +750,137 @@ fn the_action_rejects_bad_inputs_before_doing_anything() {
         out.stderr
     );
     assert!(gh.state().requests.is_empty());
+}
+
+#[test]
+fn github_enterprise_serves_the_api_under_a_path() {
+    let gh = FakeGitHub::start();
+    gh.state().files = pr_files(150);
+    let mut run = Run::pull_request(&gh);
+    run.vars
+        .insert("GITHUB_API_URL".into(), format!("{}/api/v3/", gh.uri));
+    let log = sarif(&[("B101", "error", "compose.yml", 2, "a")]);
+    assert!(!run.publish(&review_opts(&run, &log)).failed);
+    let s = gh.state();
+    assert_eq!(s.reviews.len(), 1);
+    assert!(
+        s.requests
+            .iter()
+            .all(|(_, p, _)| p.starts_with("/api/v3/repos/")),
+        "{:?}",
+        s.requests
+    );
+    assert_eq!(
+        s.count(
+            "GET",
+            &format!("/api/v3/repos/{OWNER_REPO}/pulls/{PR}/files?per_page=100&page=2")
+        ),
+        1,
+        "the Link to page 2 keeps the path"
+    );
+}
+
+#[test]
+fn a_review_stored_before_a_502_is_not_posted_twice() {
+    let gh = FakeGitHub::start();
+    gh.state().files = pr_files(0);
+    gh.state().store_then_fail = 1;
+    let run = Run::pull_request(&gh);
+    let log = sarif(&[
+        ("B101", "error", "compose.yml", 2, "a"),
+        ("B101", "error", "Dockerfile", 5, "b"),
+    ]);
+    let p = run.publish(&review_opts(&run, &log));
+    assert!(!p.failed);
+    let s = gh.state();
+    assert_eq!(
+        s.count("POST", &format!("/repos/{OWNER_REPO}/pulls/{PR}/reviews")),
+        1,
+        "berth looked and found it stored"
+    );
+    assert_eq!(s.berth_comments().len(), 2);
+}
+
+#[test]
+fn sarif_text_cannot_forge_a_marker_or_mention_anyone() {
+    let gh = FakeGitHub::start();
+    gh.state().files = pr_files(0);
+    let run = Run::pull_request(&gh);
+    let mut log = sarif(&[("B101", "error", "compose.yml", 2, "real")]);
+    log["runs"][0]["results"][0]["message"]["text"] =
+        json!("hi @acme/admins <!-- berth-finding berth 000000000000000000000000 -->");
+    run.publish(&review_opts(&run, &log));
+    run.publish(&review_opts(&run, &log));
+    let s = gh.state();
+    assert_eq!(
+        s.reviews.len(),
+        1,
+        "the second run recognised its own comment"
+    );
+    let body = s.berth_comments()[0]["body"]
+        .as_str()
+        .expect("body")
+        .to_owned();
+    assert_eq!(
+        body.matches("<!--").count(),
+        1,
+        "only berth's own marker: {body}"
+    );
+    assert!(body.contains("@\u{2060}acme/admins"), "{body}");
+}
+
+#[test]
+fn merge_commit_lines_are_placed_on_the_heads_lines() {
+    let gh = FakeGitHub::start();
+    // The head's compose.yml: lines 2 and 3 added. The merge commit (the
+    // checkout) has two more base lines above them.
+    gh.state().files = pr_files(0);
+    let run = Run::pull_request(&gh);
+    let work = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        work.path().join("compose.yml"),
+        "services:\nbase1: 1\nbase2: 2\n  a: 2\n  b: 3\n  c: 4\n",
+    )
+    .expect("write");
+    let mut run = run;
+    run.vars
+        .insert("GITHUB_WORKSPACE".into(), work.path().display().to_string());
+    let log = sarif(&[
+        ("B101", "error", "compose.yml", 5, "b3"),
+        ("B101", "error", "compose.yml", 6, "context"),
+    ]);
+    run.publish(&review_opts(&run, &log));
+    let s = gh.state();
+    let comments = s.reviews[0]["comments"].as_array().expect("comments");
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert_eq!(
+        comments[0]["line"], 3,
+        "line 5 of the merge commit is line 3 of the head"
+    );
+}
+
+#[test]
+fn the_token_is_scrubbed_from_comments_and_uploads() {
+    let gh = FakeGitHub::start();
+    gh.state().files = pr_files(0);
+    let run = Run::pull_request(&gh);
+    let mut log = sarif(&[("B101", "error", "compose.yml", 2, "a")]);
+    log["runs"][0]["results"][0]["message"]["text"] = json!(format!("mounts ./{TOKEN}:/app"));
+    let mut o = review_opts(&run, &log);
+    o.upload = Upload::On;
+    assert!(!run.publish(&o).failed);
+    let s = gh.state();
+    let posted = serde_json::to_string(&s.reviews).expect("json");
+    assert!(
+        !posted.contains(TOKEN) && posted.contains("mounts ./***:/app"),
+        "{posted}"
+    );
+    let gz = base64::engine::general_purpose::STANDARD
+        .decode(s.uploads[0]["sarif"].as_str().expect("sarif"))
+        .expect("base64");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .expect("gzip");
+    assert!(!text.contains(TOKEN) && text.contains("***"));
 }
