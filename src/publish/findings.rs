@@ -74,6 +74,32 @@ impl Finding {
     }
 }
 
+#[cfg(test)]
+impl Finding {
+    /// A berth B101 error at `path:line`, for tests.
+    pub fn example(path: &str, line: u32, fingerprint: &str) -> Finding {
+        Finding {
+            tool: "berth".into(),
+            rule_id: "B101".into(),
+            rule_name: Some("mount-shadows-build-output".into()),
+            help_uri: None,
+            severity: Severity::Error,
+            message: "hides".into(),
+            help: Some("remove it".into()),
+            place: Some(Place {
+                path: path.into(),
+                line,
+                end_line: line,
+                snippet: None,
+            }),
+            evidence: vec![],
+            suggestion: None,
+            view: None,
+            fingerprint: fingerprint.into(),
+        }
+    }
+}
+
 /// Everything publish reads from one SARIF file.
 #[derive(Debug, Default)]
 pub struct Findings {

@@ -446,28 +446,10 @@ pub async fn review(
 mod tests {
     use super::*;
     use crate::publish::comment::marker;
-    use crate::publish::findings::{Evidence, Place, Severity, Suggestion};
+    use crate::publish::findings::{Evidence, Place, Suggestion};
 
     fn finding(path: &str, line: u32, fp: &str) -> Finding {
-        Finding {
-            tool: "berth".into(),
-            rule_id: "B101".into(),
-            rule_name: Some("mount-shadows-build-output".into()),
-            help_uri: None,
-            severity: Severity::Error,
-            message: "hides".into(),
-            help: Some("remove it".into()),
-            place: Some(Place {
-                path: path.into(),
-                line,
-                end_line: line,
-                snippet: None,
-            }),
-            evidence: vec![],
-            suggestion: None,
-            view: None,
-            fingerprint: fp.into(),
-        }
+        Finding::example(path, line, fp)
     }
 
     const PATCH: &str = "@@ -1,3 +1,4 @@\n services:\n-  a: 1\n+  a: 2\n+  b: 3\n   c: 4\n@@ -20,2 +21,2 @@\n x\n-y\n+z\n\\ No newline at end of file";

@@ -158,28 +158,16 @@ pub fn annotations(findings: &[Finding]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::publish::findings::Place;
 
     fn f(rule: &str, severity: Severity, line: u32) -> Finding {
-        Finding {
-            tool: "berth".into(),
-            rule_id: rule.into(),
-            rule_name: None,
-            help_uri: Some("https://example.com/r".into()),
-            severity,
-            message: "a | b\nsecond line".into(),
-            help: None,
-            place: Some(Place {
-                path: "c.yml".into(),
-                line,
-                end_line: line,
-                snippet: None,
-            }),
-            evidence: vec![],
-            suggestion: None,
-            view: None,
-            fingerprint: format!("{rule}{line}"),
-        }
+        let mut f = Finding::example("c.yml", line, &format!("{rule}{line}"));
+        f.rule_id = rule.into();
+        f.rule_name = None;
+        f.help_uri = Some("https://example.com/r".into());
+        f.severity = severity;
+        f.message = "a | b\nsecond line".into();
+        f.help = None;
+        f
     }
 
     #[test]
