@@ -471,6 +471,34 @@ mod tests {
     }
 
     #[test]
+    fn a_spent_primary_limit_waits_for_its_reset() {
+        let p = RetryPolicy::default();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let reset = (now + 30).to_string();
+        let wait = retry_after(
+            &reply(
+                403,
+                &[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", reset.as_str()),
+                ],
+                "{}",
+            ),
+            1,
+            &p,
+        )
+        .expect("retried");
+        assert!((29..=32).contains(&wait.as_secs()), "{wait:?}");
+        // Remaining requests: a plain 403 is a refusal, not a limit.
+        assert_eq!(
+            retry_after(&reply(403, &[("x-ratelimit-remaining", "12")], "{}"), 1, &p),
+            None
+        );
+    }
+
+    #[test]
     fn backoff_grows_and_stays_bounded() {
         let p = RetryPolicy::default();
         for attempt in 1..40 {
