@@ -4,7 +4,8 @@
 # Docker actions as root with the workspace mounted), absolute ENTRYPOINT.
 
 FROM rust:1.95-alpine3.22 AS build
-# musl-dev: the C runtime the static link needs (mimalloc is built with cc).
+# musl-dev: the C runtime the static link needs (mimalloc and ring, the TLS
+# crypto, are built with cc). TLS roots are compiled in: scratch has no CA store.
 RUN apk add --no-cache musl-dev=~1.2
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
