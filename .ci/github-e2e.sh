@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# berth check + berth publish --upload --review, run twice (then once more as
-# the Action), against GitHub's REST description served by the github-mock
+# berth check + berth publish --upload --review, run twice (then as the Action,
+# with hadolint's SARIF, and after the fixes), against GitHub's REST description served by the github-mock
 # oracle (Prism), behind a small stateful proxy (.ci/github_state_proxy.py)
 # that remembers review comments so the second run can find the first one's.
 # Fails if Prism rejects any request, or if any finding is commented twice.
@@ -106,7 +106,14 @@ if [ "$rc" -ne 1 ]; then
 fi
 grep -q '^errors=[1-9]' "$work/outputs" || { cat "$work/outputs" >&2; echo "Action outputs missing" >&2; exit 1; }
 
-echo "-- the findings are fixed: one comment has a reply (kept, marked resolved), the other goes"
+echo "-- another tool's SARIF (hadolint's) on the same pull request, in its own category"
+set +e
+"${ORACLES_PREFIX:-/opt/oracles}/bin/hadolint" -f sarif backend/Dockerfile > hadolint.sarif
+set -e
+"$BERTH" publish --sarif hadolint.sarif --review 2> "$work/publish-hadolint.log" || { cat "$work/publish-hadolint.log" >&2; exit 1; }
+cat "$work/publish-hadolint.log"
+
+echo "-- berth's findings are fixed: one comment has a reply (kept, marked resolved), the other goes"
 first=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['comments'][0]['id'])" "$work/state.json")
 python3 -c "import urllib.request,sys; urllib.request.urlopen(urllib.request.Request(sys.argv[1], method='POST'), timeout=5)" \
   "http://127.0.0.1:$proxy_port/__reply/$first"
@@ -139,14 +146,17 @@ if not first:
     problems.append("the first run posted no review comment")
 if second != 0:
     problems.append(f"the second run posted {second} comments again")
-if state["comments_posted"] != first:
-    problems.append(f"{state['comments_posted']} comments reached GitHub, the first run said {first}")
+if state["comments_posted"] != first + (new_comments("publish-hadolint.log") or 0):
+    problems.append(f"{state['comments_posted']} comments reached GitHub, the runs said {first} and hadolint's")
 if (state["deleted"], state["patched"]) != (1, 1):
     problems.append(f"expected 1 stale comment deleted and 1 marked resolved, got {state['deleted']} and {state['patched']}")
-if any("<!-- berth-finding" in c["body"] for c in state["comments"]):
+if any("<!-- berth-finding berth " in c["body"] for c in state["comments"]):
     problems.append("a comment for a fixed finding is still active")
-if state["reviews_posted"] != 1:
-    problems.append(f"expected exactly one review over three runs, got {state['reviews_posted']}")
+hadolint = [c for c in state["comments"] if "<!-- berth-finding hadolint " in c["body"]]
+if not hadolint or new_comments("publish-hadolint.log") != len(hadolint):
+    problems.append(f"hadolint's comments were not posted, or berth's clean-up touched them: {len(hadolint)}")
+if state["reviews_posted"] != 2:
+    problems.append(f"expected one berth review over three runs and one hadolint review, got {state['reviews_posted']}")
 uploads = [r for r in state["requests"] if r["method"] == "POST" and r["path"].endswith("/code-scanning/sarifs")]
 if len(uploads) != 3:
     problems.append(f"expected 3 uploads, got {len(uploads)}")
@@ -154,7 +164,7 @@ texts = [p.read_text() for p in work.glob("*.log")] + [json.dumps(state)]
 if any(token in t for t in texts):
     problems.append("the token appears in a log or in a request record")
 lines = sorted((c["path"], c["line"]) for c in state["comments"])
-print(f"github-e2e: {len(state['requests'])} requests, 0 rejected; 1 review; comments on {lines}")
+print(f"github-e2e: {len(state['requests'])} requests, 0 rejected; 2 reviews (berth, hadolint); comments now on {lines}")
 if problems:
     print("\n".join(problems), file=sys.stderr)
     sys.exit(1)
