@@ -241,7 +241,7 @@ impl Api {
                 Err(fault) => (backoff(attempt, &self.policy), fault.clone()),
             };
             let spent = started.elapsed();
-            let out_of_time = spent + wait > self.policy.budget;
+            let out_of_time = spent.saturating_add(wait) > self.policy.budget;
             if attempt >= self.policy.attempts || wait > self.policy.max_delay || out_of_time {
                 let detail = format!(
                     "{why} (gave up after {attempt} attempt{}{})",
@@ -379,7 +379,7 @@ fn retry_after(reply: &Reply, attempt: u32, policy: &RetryPolicy) -> Option<Dura
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs());
-            Duration::from_secs(epoch.saturating_sub(now) + 1)
+            Duration::from_secs(epoch.saturating_sub(now).saturating_add(1))
         });
     match reply.status {
         500..=599 => Some(asked.unwrap_or_else(|| backoff(attempt, policy))),

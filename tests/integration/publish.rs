@@ -884,3 +884,22 @@ fn the_token_is_scrubbed_from_comments_and_uploads() {
         .expect("gzip");
     assert!(!text.contains(TOKEN) && text.contains("***"));
 }
+
+#[test]
+fn an_absurd_retry_after_ends_the_request_instead_of_waiting() {
+    let gh = FakeGitHub::start();
+    gh.state().fault(
+        &format!("GET /repos/{OWNER_REPO}/pulls/{PR}"),
+        ResponseTemplate::new(429).insert_header("retry-after", "18446744073709551615"),
+    );
+    let run = Run::pull_request(&gh);
+    let started = Instant::now();
+    let p = run.publish(&review_opts(&run, &sarif(&[])));
+    assert!(p.failed, "the review could not be done");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        gh.state()
+            .count("GET", &format!("/repos/{OWNER_REPO}/pulls/{PR}")),
+        1
+    );
+}
