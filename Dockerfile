@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # berth's container image, also the GitHub Action's runtime: a static musl
 # binary on an empty base. No shell, no WORKDIR reliance, no USER (GitHub runs
 # Docker actions as root with the workspace mounted), absolute ENTRYPOINT.

@@ -27,8 +27,14 @@ pub struct Prepared {
 }
 
 /// Fit `log` into the limits and encode it. The file on disk is never touched:
-/// this works on a copy. `category` sets each run's `automationDetails.id`.
-pub fn prepare(log: &Value, category: Option<&str>) -> Result<Prepared, String> {
+/// this works on a copy. `category` sets each run's `automationDetails.id`,
+/// except where a run has its own and `keep_own_ids` trusts it (not when the
+/// SARIF came from an untrusted run).
+pub fn prepare(
+    log: &Value,
+    category: Option<&str>,
+    keep_own_ids: bool,
+) -> Result<Prepared, String> {
     let mut log = log.clone();
     let mut cuts = Vec::new();
     let runs = log
@@ -51,7 +57,7 @@ pub fn prepare(log: &Value, category: Option<&str>) -> Result<Prepared, String> 
         let own = run
             .pointer("/automationDetails/id")
             .and_then(Value::as_str)
-            .filter(|id| !id.is_empty())
+            .filter(|id| keep_own_ids && !id.is_empty())
             .map(str::to_owned);
         let tool = run
             .pointer("/tool/driver/name")
@@ -272,11 +278,22 @@ mod tests {
     #[test]
     fn round_trips_and_sets_the_category() {
         let log = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "berth"}}, "results": []}]});
-        let p = prepare(&log, Some("berth")).expect("fits");
+        let p = prepare(&log, Some("berth"), true).expect("fits");
         assert!(p.cuts.is_empty());
         let back = decode(&p);
         assert_eq!(back["runs"][0]["automationDetails"]["id"], "berth/");
         assert_eq!(back["runs"][0]["results"], json!([]));
+        let own = json!({"runs": [{"automationDetails": {"id": "CodeQL/"}, "results": []}]});
+        assert_eq!(
+            decode(&prepare(&own, Some("berth"), true).expect("fits"))["runs"][0]["automationDetails"]
+                ["id"],
+            "CodeQL/"
+        );
+        assert_eq!(
+            decode(&prepare(&own, Some("berth"), false).expect("fits"))["runs"][0]["automationDetails"]
+                ["id"],
+            "berth/"
+        );
     }
 
     #[test]
@@ -290,7 +307,7 @@ mod tests {
         results.push(json!({"level": "warning", "locations": locs}));
         let mut runs = vec![json!({"results": results})];
         runs.extend((0..MAX_RUNS).map(|_| json!({"results": []})));
-        let p = prepare(&json!({"runs": runs}), None).expect("fits");
+        let p = prepare(&json!({"runs": runs}), None, true).expect("fits");
         let back = decode(&p);
         assert_eq!(back["runs"].as_array().map(Vec::len), Some(MAX_RUNS));
         let kept = back["runs"][0]["results"].as_array().expect("results");

@@ -167,10 +167,14 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
         redactor: redactor.clone(),
     };
     let sarif = read_sarif(opts)?;
-    let category = opts
-        .category
-        .clone()
-        .unwrap_or_else(|| tool_category(&sarif));
+    // An untrusted run's SARIF (the fork pattern) does not name the category.
+    let category = opts.category.clone().unwrap_or_else(|| {
+        if var("GITHUB_EVENT_NAME").as_deref() == Some("workflow_run") {
+            "berth".into()
+        } else {
+            tool_category(&sarif)
+        }
+    });
     let workspace = var("GITHUB_WORKSPACE").filter(|w| !w.is_empty());
     let read = findings::read(&sarif, workspace.as_deref())
         .map_err(|e| format!("{}: {e}", opts.sarif.display()))?;
@@ -384,7 +388,10 @@ impl Session<'_> {
                 }
             }
         };
-        let prepared = match code_scanning::prepare(sarif, Some(self.category)) {
+        // In the fork pattern the SARIF was written by the fork's run: its own
+        // categories and tool name are not trusted with a write token.
+        let trusted = self.ctx.event_name != "workflow_run";
+        let prepared = match code_scanning::prepare(sarif, Some(self.category), trusted) {
             Ok(p) => p,
             Err(e) => {
                 return self.fail(&format!("cannot upload {}: {e}", self.opts.sarif.display()));
@@ -396,7 +403,8 @@ impl Session<'_> {
         let tool = sarif
             .pointer("/runs/0/tool/driver/name")
             .and_then(serde_json::Value::as_str)
-            .unwrap_or("berth");
+            .filter(|_| trusted)
+            .unwrap_or(self.category);
         match code_scanning::upload(self.api, self.ctx, &prepared, tool, self.opts.poll, self.opts.patience).await {
             Ok((id, code_scanning::Processing::Complete)) => {
                 self.log.info(&format!("code scanning upload {id}: processing complete"));

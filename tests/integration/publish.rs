@@ -903,3 +903,36 @@ fn an_absurd_retry_after_ends_the_request_instead_of_waiting() {
         1
     );
 }
+
+#[test]
+fn the_fork_patterns_upload_takes_no_names_from_the_artifact() {
+    let gh = FakeGitHub::start();
+    let run = Run::new(
+        &gh,
+        "workflow_run",
+        &json!({"workflow_run": {"head_sha": HEAD, "head_branch": "main", "pull_requests": [],
+            "head_repository": {"full_name": "someone/app"}}, "repository": {"full_name": OWNER_REPO}}),
+    );
+    // Written by the fork's run: it claims to be another tool's analysis.
+    let mut log = sarif(&[("B101", "error", "compose.yml", 2, "a")]);
+    log["runs"][0]["tool"]["driver"]["name"] = json!("CodeQL");
+    log["runs"][0]["automationDetails"] = json!({"id": "CodeQL/"});
+    let mut o = run.options(&log);
+    o.upload = Upload::On;
+    o.pr = Some(PR);
+    assert!(!run.publish(&o).failed);
+    let s = gh.state();
+    let up = &s.uploads[0];
+    assert_eq!(up["tool_name"], "berth");
+    assert_eq!(up["ref"], format!("refs/pull/{PR}/head"));
+    assert_eq!(up["commit_sha"], HEAD);
+    let gz = base64::engine::general_purpose::STANDARD
+        .decode(up["sarif"].as_str().expect("sarif"))
+        .expect("base64");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .expect("gzip");
+    let sent: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(sent["runs"][0]["automationDetails"]["id"], "berth/");
+}
