@@ -226,19 +226,18 @@ impl Api {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let outcome = self.once(&method, &path, body).await;
-            let (wait, why) = match &outcome {
-                Ok(reply) if !idempotent && reply.status >= 500 => {
-                    return Ok(outcome_reply(outcome));
-                }
-                Ok(reply) => match retry_after(reply, attempt, &self.policy) {
-                    Some(wait) => (wait, format!("HTTP {}: {}", reply.status, reply.message())),
-                    None => return Ok(outcome_reply(outcome)),
+            let (wait, why, status) = match self.once(&method, &path, body).await {
+                Ok(reply) if !idempotent && reply.status >= 500 => return Ok(reply),
+                Ok(reply) => match retry_after(&reply, attempt, &self.policy) {
+                    Some(wait) => (
+                        wait,
+                        format!("HTTP {}: {}", reply.status, reply.message()),
+                        Some(reply.status),
+                    ),
+                    None => return Ok(reply),
                 },
-                Err(fault) if !idempotent => {
-                    return Err(self.error(&method, route, None, fault));
-                }
-                Err(fault) => (backoff(attempt, &self.policy), fault.clone()),
+                Err(fault) if !idempotent => return Err(self.error(&method, route, None, &fault)),
+                Err(fault) => (backoff(attempt, &self.policy), fault, None),
             };
             let spent = started.elapsed();
             let out_of_time = spent.saturating_add(wait) > self.policy.budget;
@@ -252,10 +251,7 @@ impl Api {
                         String::new()
                     }
                 );
-                return match outcome {
-                    Ok(reply) => Err(self.error(&method, route, Some(reply.status), &detail)),
-                    Err(_) => Err(self.error(&method, route, None, &detail)),
-                };
+                return Err(self.error(&method, route, status, &detail));
             }
             eprintln!(
                 "berth: {method} {route}: {}; retrying in {} ms",
@@ -335,18 +331,6 @@ impl Api {
             headers,
             body,
         })
-    }
-}
-
-fn outcome_reply(outcome: Result<Reply, String>) -> Reply {
-    match outcome {
-        Ok(r) => r,
-        // Unreachable by construction: only answers are returned unretried.
-        Err(e) => Reply {
-            status: 0,
-            headers: HeaderMap::new(),
-            body: e,
-        },
     }
 }
 
