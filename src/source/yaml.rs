@@ -196,16 +196,45 @@ fn to_node(spanned: serde_saphyr::Spanned<Value>, text: &str) -> Node {
     node
 }
 
-/// serde-saphyr drops local tags; the tag is the token just before the node.
+/// serde-saphyr drops local tags; the tag is the token just before the node,
+/// on the node's line or on the last earlier line that has anything but a
+/// comment (`volumes: # do not !reset` is a comment, not a tag).
 fn tag_before(text: &str, start: usize) -> Option<Tag> {
-    let before = text.get(..start)?.trim_end();
-    if before.ends_with("!reset") {
-        Some(Tag::Reset)
-    } else if before.ends_with("!override") {
-        Some(Tag::Override)
-    } else {
-        None
+    let before = text.get(..start)?;
+    for line in before.rsplit('\n') {
+        let code = strip_comment(line).trim_end();
+        if code.is_empty() {
+            continue;
+        }
+        let token = code
+            .rsplit([' ', '\t', ',', '[', '{'])
+            .next()
+            .unwrap_or(code);
+        return match token {
+            "!reset" => Some(Tag::Reset),
+            "!override" => Some(Tag::Override),
+            _ => None,
+        };
     }
+    None
+}
+
+/// A line without its `# comment` (a `#` at the start or after a blank,
+/// outside quotes).
+fn strip_comment(line: &str) -> &str {
+    let mut quote: Option<char> = None;
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '#' && (prev == ' ' || prev == '\t') => return &line[..i],
+            None => {}
+        }
+        prev = c;
+    }
+    line
 }
 
 /// Numbers and booleans keep the text as written (`3.80` stays `3.80`, not `3.8`).
@@ -390,6 +419,14 @@ mod tests {
                 None
             ]
         );
+    }
+
+    #[test]
+    fn merge_tags_in_comments_are_comments() {
+        let src = "a: # do not use !reset\n  - x\nb: !reset # clear it\n  - y\nc: # !override\n  # more words !reset\n  - z\nd: \"!reset\"\ne: [f]\n";
+        let doc = parse(src).unwrap();
+        let tags: Vec<Option<Tag>> = doc.as_map().unwrap().iter().map(|(_, v)| v.tag).collect();
+        assert_eq!(tags, vec![None, Some(Tag::Reset), None, None, None]);
     }
 
     #[test]
