@@ -81,12 +81,15 @@ pub struct PublishArgs {
 pub struct ConfigArgs {
     /// Compose files, merged in order (default: the project in the current
     /// directory, with `COMPOSE_FILE` or the base file and its override file).
+    /// A directory stands for the project in it, read as if berth ran there.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ConfigFormat::Json)]
     pub format: ConfigFormat,
-    /// Enable a profile (repeatable); services behind other profiles are left out.
+    /// Enable a profile (repeatable; `*` enables all); services behind other
+    /// profiles are left out. Default: `COMPOSE_PROFILES` (comma-separated)
+    /// from the environment, else from the project's `.env`.
     #[arg(long = "profile", value_name = "NAME")]
     pub profiles: Vec<String>,
     /// Read interpolation variables from FILE instead of the project's `.env`.

@@ -132,13 +132,30 @@ fn run_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let env = Env::from_process();
     let env_files: Vec<_> = args.env_file.iter().map(|f| cwd.join(f)).collect();
-    let files = if args.files.is_empty() {
-        berth::compose::project::default_files(&cwd, &env)
-    } else {
-        args.files.iter().map(|f| cwd.join(f)).collect()
-    };
-    if files.is_empty() {
-        bail!("no compose file in {} (give FILE arguments)", cwd.display());
+    let default_files =
+        |dir: &std::path::Path| berth::compose::project::default_files(dir, &env_files, &env);
+    let mut files = Vec::new();
+    if args.files.is_empty() {
+        files = default_files(&cwd);
+        if files.is_empty() {
+            bail!("no compose file in {} (give FILE arguments)", cwd.display());
+        }
+    }
+    for f in &args.files {
+        let path = cwd.join(f);
+        if !path.is_dir() {
+            files.push(path);
+            continue;
+        }
+        // A directory is the project in it, read as if berth ran there (where
+        // the working directory is the real path, symlinks resolved).
+        let dir =
+            std::fs::canonicalize(&path).unwrap_or_else(|_| berth::paths::normalize_host(&path));
+        let found = default_files(&dir);
+        if found.is_empty() {
+            bail!("no compose file in {}", f.display());
+        }
+        files.extend(found);
     }
     for f in &files {
         if !f.is_file() {

@@ -18,9 +18,11 @@ pub fn project_name(stack: &Stack) -> String {
         .collect()
 }
 
-/// Is the service started with these profiles enabled?
+/// Is the service started with these profiles enabled? `*` enables all.
 pub fn active(service: &Service, profiles: &[String]) -> bool {
-    service.profiles.is_empty() || service.profiles.iter().any(|p| profiles.contains(p))
+    service.profiles.is_empty()
+        || profiles.iter().any(|p| p == "*")
+        || service.profiles.iter().any(|p| profiles.contains(p))
 }
 
 /// `docker compose config` writes a literal `$` as `$$`, so its output
@@ -139,7 +141,8 @@ pub fn to_json(stack: &Stack, profiles: &[String]) -> Value {
 }
 
 /// Load `files` as one stack and render it; problems come back as
-/// `path:line:column: message` lines instead.
+/// `path:line:column: message` lines instead. Without `profiles`, the
+/// project's `COMPOSE_PROFILES` decides, as in `docker compose`.
 pub fn config(
     files: &[std::path::PathBuf],
     env_files: &[std::path::PathBuf],
@@ -158,6 +161,13 @@ pub fn config(
         name: None,
     };
     let (stack, problems) = super::load_stack(&spec, env, &table);
+    let from_env;
+    let profiles = if profiles.is_empty() {
+        from_env = super::project::compose_profiles(&stack.dir, env_files, env);
+        &from_env[..]
+    } else {
+        profiles
+    };
     let sources = table.into_sources();
     let mut lines: Vec<String> = problems
         .iter()

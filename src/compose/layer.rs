@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::LoadProblem;
-use super::interpolate::interpolate;
+use super::interpolate::{Interpolated, UNSET_MARK, interpolate_tracked};
 use super::model::*;
 use super::volumes::{is_host_path, long_kind, mode_is_read_only, short_kind, split_short};
 use crate::paths::{normalize_posix, resolve_host};
@@ -81,6 +81,8 @@ pub struct SettingsLayer {
     pub build_args: Vec<KeyValue>,
     pub ports: Option<Patch<Vec<Port>>>,
     pub depends_on: Option<Patch<Vec<Dependency>>>,
+    /// Scalar keys this layer sets to a value with an unset variable in it.
+    pub unknown: Vec<&'static str>,
 }
 
 /// `include:` entry.
@@ -347,15 +349,21 @@ impl Loader<'_> {
         Some(svc)
     }
 
-    /// A scalar's text, interpolated; lists are joined with spaces (`healthcheck.test`).
-    fn text(&mut self, n: &Node, what: &str) -> Option<Spanned<String>> {
+    /// A scalar's text, interpolated; lists are joined with spaces
+    /// (`healthcheck.test`). The flag: an unset variable went into it.
+    fn text(&mut self, n: &Node, what: &str) -> Option<(Spanned<String>, bool)> {
+        let span = self.span(n);
         match &n.value {
             Value::Seq(items) => {
-                let parts: Vec<String> =
-                    items.iter().filter_map(|i| self.string(i, what)).collect();
-                Some(Spanned::new(parts.join(" "), self.span(n)))
+                let parts: Vec<Interpolated> =
+                    items.iter().filter_map(|i| self.tracked(i, what)).collect();
+                let unset = parts.iter().any(|p| p.unset);
+                let text: Vec<String> = parts.into_iter().map(|p| p.value).collect();
+                Some((Spanned::new(text.join(" "), span), unset))
             }
-            _ => self.spanned_string(n, what),
+            _ => self
+                .tracked(n, what)
+                .map(|i| (Spanned::new(i.value, span), i.unset)),
         }
     }
 
@@ -363,7 +371,12 @@ impl Loader<'_> {
         let value = if n.tag == Some(Tag::Reset) {
             None
         } else {
-            self.text(n, &format!("`{key}`"))
+            self.text(n, &format!("`{key}`")).map(|(v, unset)| {
+                if unset {
+                    out.unknown.push(key);
+                }
+                v
+            })
         };
         if let Some(p) = Patch::from_tag(n.tag, value) {
             out.scalars.push((key, p));
@@ -513,27 +526,45 @@ impl Loader<'_> {
         for item in items {
             let span = self.span(item);
             if item.as_map().is_some() {
-                let get =
-                    |this: &mut Self, k: &str| item.get(k).and_then(|v| this.string(v, "`ports`"));
+                let mut unknown = false;
+                let mut get = |this: &mut Self, k: &str| {
+                    let i = item.get(k).and_then(|v| this.tracked(v, "`ports`"))?;
+                    unknown |= i.unset;
+                    Some(i.value)
+                };
                 let Some(target) = get(self, "target") else {
                     self.problem(item, "a long-syntax port needs a `target`".into());
                     continue;
                 };
+                let host_ip = get(self, "host_ip").filter(|h| !h.is_empty());
+                let published = get(self, "published").filter(|p| !p.is_empty());
+                let protocol = get(self, "protocol").unwrap_or_else(|| "tcp".into());
                 out.push(Port {
                     span,
-                    host_ip: get(self, "host_ip").filter(|h| !h.is_empty()),
-                    published: get(self, "published").filter(|p| !p.is_empty()),
+                    host_ip,
+                    published,
                     target,
-                    protocol: get(self, "protocol").unwrap_or_else(|| "tcp".into()),
+                    protocol,
+                    unknown,
                 });
                 continue;
             }
-            let Some(spec) = self.string(item, "`ports`") else {
+            let Some(spec) = self.tracked(item, "`ports`") else {
                 continue;
             };
-            match super::volumes::split_port(&spec) {
-                Some(p) => out.push(Port { span, ..p }),
-                None => self.problem(item, format!("invalid port specification \"{spec}\"")),
+            match super::volumes::split_port(&spec.value) {
+                Some(p) => out.push(Port {
+                    span,
+                    unknown: spec.unset,
+                    ..p
+                }),
+                // `${APP_PORT}:${APP_PORT}` with APP_PORT unset is ":": not
+                // the project's port, so not a finding either.
+                None if spec.unset => {}
+                None => self.problem(
+                    item,
+                    format!("invalid port specification \"{}\"", spec.value),
+                ),
             }
         }
         out
@@ -611,6 +642,11 @@ impl Loader<'_> {
     /// A scalar, interpolated. Reports a problem and returns None when it is not a scalar
     /// or interpolation fails.
     fn string(&mut self, n: &Node, what: &str) -> Option<String> {
+        self.tracked(n, what).map(|i| i.value)
+    }
+
+    /// [`Self::string`], saying whether an unset variable went into the value.
+    fn tracked(&mut self, n: &Node, what: &str) -> Option<Interpolated> {
         let Some(raw) = n.as_str() else {
             if !n.is_null() {
                 self.problem(n, format!("{what} must be a string, found {}", n.kind()));
@@ -618,7 +654,7 @@ impl Loader<'_> {
             return None;
         };
         let vars = self.vars;
-        match interpolate(raw, &|name| vars.get(name).cloned()) {
+        match interpolate_tracked(raw, &|name| vars.get(name).cloned()) {
             Ok(v) => Some(v),
             Err(e) => {
                 self.problem(n, format!("{what}: {e}"));
@@ -775,27 +811,51 @@ impl Loader<'_> {
         let span = self.span(n);
         match &n.value {
             Value::Scalar(_) => {
-                let spec = self.string(n, "volume")?;
-                let short = match split_short(&spec) {
+                let spec = self.tracked(n, "volume")?;
+                let short = match split_short(&spec.value) {
                     Ok(s) => s,
+                    // `${DATA}:/build/out` with DATA unset is `:/build/out`:
+                    // an unknown mount, not an invalid one.
+                    Err(_) if spec.unset => return None,
                     Err(e) => {
                         self.problem(n, e);
                         return None;
                     }
                 };
+                // The same split with the unset variables marked tells which
+                // part they went into (when it has the same shape).
+                let marked = split_short(spec.splittable()).ok().filter(|m| {
+                    m.source.is_some() == short.source.is_some()
+                        && m.mode.is_some() == short.mode.is_some()
+                });
+                let (source_marked, source_unknown, target_unknown) = match &marked {
+                    Some(m) => (
+                        m.source.clone(),
+                        m.source.as_deref().is_some_and(|s| spec.is_unknown(s)),
+                        spec.is_unknown(&m.target),
+                    ),
+                    None => (short.source.clone(), spec.unset, spec.unset),
+                };
                 let kind = short_kind(&short);
-                let target = self.target(n, &short.target)?;
+                let target = self.target(n, &short.target, target_unknown)?;
                 let host_path = match (&short.source, kind) {
                     (Some(s), VolumeKind::Bind) => {
                         Some(resolve_host(self.dir, s, self.home.as_deref()))
                     }
                     _ => None,
                 };
+                let home_relative = match (n.as_str(), &source_marked, kind) {
+                    (Some(raw), Some(src), VolumeKind::Bind) => self.home_relative(raw, src),
+                    _ => None,
+                };
                 Some(Volume {
                     span,
-                    written: spec.clone(),
+                    written: spec.value.clone(),
                     kind,
                     source: short.source,
+                    source_unknown,
+                    target_unknown,
+                    home_relative,
                     host_is_file: host_path.as_deref().is_some_and(Path::is_file),
                     host_path,
                     target,
@@ -803,25 +863,40 @@ impl Loader<'_> {
                 })
             }
             Value::Map(_) => {
-                let ty = n.get("type").and_then(|t| self.string(t, "volume `type`"));
-                let Some(kind) = ty.as_deref().and_then(long_kind) else {
-                    self.problem(
-                        n,
-                        "a long-syntax volume needs `type: bind|volume|tmpfs|npipe|image|cluster`"
-                            .into(),
-                    );
+                let ty = n.get("type").and_then(|t| self.tracked(t, "volume `type`"));
+                let Some(kind) = ty.as_ref().and_then(|t| long_kind(&t.value)) else {
+                    if !ty.is_some_and(|t| t.unset) {
+                        self.problem(
+                            n,
+                            "a long-syntax volume needs `type: bind|volume|tmpfs|npipe|image|cluster`"
+                                .into(),
+                        );
+                    }
                     return None;
                 };
                 let Some(target_node) = n.get("target") else {
                     self.problem(n, "a long-syntax volume needs a `target`".into());
                     return None;
                 };
-                let raw_target = self.string(target_node, "volume `target`")?;
-                let target = self.target(target_node, &raw_target)?;
-                let source = n
-                    .get("source")
-                    .and_then(|s| self.string(s, "volume `source`"))
-                    .filter(|s| !s.is_empty());
+                let raw_target = self.tracked(target_node, "volume `target`")?;
+                let target = self.target(target_node, &raw_target.value, raw_target.unset)?;
+                let source_node = n.get("source");
+                let source = source_node.and_then(|s| self.tracked(s, "volume `source`"));
+                let source_unknown = source.as_ref().is_some_and(|s| s.unset);
+                if kind == VolumeKind::Bind
+                    && source_unknown
+                    && source.as_ref().is_some_and(|s| s.value.is_empty())
+                {
+                    // `source: ${DATA}` with DATA unset: no path to guess.
+                    return None;
+                }
+                let home_relative = match (source_node.and_then(Node::as_str), &source, kind) {
+                    (Some(raw), Some(src), VolumeKind::Bind) => {
+                        self.home_relative(raw, src.splittable())
+                    }
+                    _ => None,
+                };
+                let source = source.map(|s| s.value).filter(|s| !s.is_empty());
                 let kind = match (kind, &source) {
                     (VolumeKind::Volume, None) => VolumeKind::Anonymous,
                     (k, _) => k,
@@ -837,14 +912,17 @@ impl Loader<'_> {
                     .and_then(Node::as_str)
                     .is_some_and(|v| v == "true");
                 let written = match &source {
-                    Some(s) => format!("{s}:{raw_target}"),
-                    None => raw_target.clone(),
+                    Some(s) => format!("{s}:{}", raw_target.value),
+                    None => raw_target.value.clone(),
                 };
                 Some(Volume {
                     span,
                     written,
                     kind,
                     source,
+                    source_unknown,
+                    target_unknown: raw_target.unset,
+                    home_relative,
                     host_is_file: host_path.as_deref().is_some_and(Path::is_file),
                     host_path,
                     target,
@@ -861,16 +939,56 @@ impl Loader<'_> {
         }
     }
 
-    fn target(&mut self, n: &Node, target: &str) -> Option<String> {
+    /// The path below the home directory of a bind source written with `~`,
+    /// `$HOME` or `${HOME}` (`raw`, as written; a short-syntax spec may go on
+    /// after the source), from the interpolated source with its unset marks
+    /// (`source`). None when the source is not written so, or when the part
+    /// below the home directory is unknown or climbs out of it.
+    fn home_relative(&self, raw: &str, source: &str) -> Option<String> {
+        let starts = |prefix: &str| {
+            raw.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', ':']))
+        };
+        let rest = if starts("~") {
+            source.strip_prefix('~')?
+        } else if starts("$HOME") || starts("${HOME}") {
+            match self.vars.get("HOME") {
+                Some(home) => source.strip_prefix(home.as_str())?,
+                None => source.strip_prefix(UNSET_MARK)?,
+            }
+        } else {
+            return None;
+        };
+        if rest.contains(UNSET_MARK) || !(rest.is_empty() || rest.starts_with('/')) {
+            return None;
+        }
+        let mut parts: Vec<&str> = Vec::new();
+        for part in rest.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    parts.pop()?;
+                }
+                p => parts.push(p),
+            }
+        }
+        Some(parts.join("/"))
+    }
+
+    /// The normalised container path; `unknown`: an unset variable went into
+    /// it, so a relative result is not reported (the project sets it).
+    fn target(&mut self, n: &Node, target: &str, unknown: bool) -> Option<String> {
         if is_host_path(target) && !target.starts_with('/') && !target.starts_with('.') {
             // A Windows container path (`C:\data`): kept as written.
             return Some(target.to_string());
         }
         if !target.starts_with('/') {
-            self.problem(
-                n,
-                format!("volume target \"{target}\" must be an absolute container path"),
-            );
+            if !unknown {
+                self.problem(
+                    n,
+                    format!("volume target \"{target}\" must be an absolute container path"),
+                );
+            }
             return None;
         }
         Some(normalize_posix(target))
@@ -1005,5 +1123,87 @@ mod tests {
         let (_, p) = load_str("services:\n  web: [\n", &[]);
         assert_eq!(p.len(), 1);
         assert!(p[0].message.starts_with("invalid YAML"));
+    }
+
+    #[test]
+    fn unset_variables_make_values_unknown_not_invalid() {
+        let text = "services:\n  web:\n    container_name: ${PROJECT}-web\n    user: ${UID:-1000}\n    ports:\n      - \"${APP_PORT}:${APP_PORT}\"\n      - \"${BIND}:8081:80\"\n      - \"${PORT:-8080}:80\"\n      - target: 80\n        published: ${PUBLISHED}\n    volumes:\n      - ${DATA}:/build/out\n      - ${DATA}:/x:ro\n      - ${CONF}/etc:/etc/app:ro\n      - ./src:${ROOT}/src\n      - ./lib:${ROOT}lib\n      - ./ok:/ok${SUFFIX:-}\n      - type: bind\n        source: ${UPLOADS}\n        target: /uploads\n      - type: bind\n        source: ./logs\n        target: ${LOGS}\n";
+        let (c, p) = load_str(text, &[]);
+        assert!(p.is_empty(), "{p:?}");
+        let s = &c.services[0];
+        assert!(s.settings.is_unknown("container_name"));
+        assert!(!s.settings.is_unknown("user"));
+        let ports: Vec<(Option<&str>, bool)> = s
+            .settings
+            .ports
+            .iter()
+            .map(|p| (p.published.as_deref(), p.unknown))
+            .collect();
+        assert_eq!(
+            ports,
+            vec![(Some("8081"), true), (Some("8080"), false), (None, true)]
+        );
+        let vols: Vec<(&str, Option<&str>, bool, bool)> = s
+            .volumes
+            .iter()
+            .map(|v| {
+                (
+                    v.target.as_str(),
+                    v.source.as_deref(),
+                    v.source_unknown,
+                    v.target_unknown,
+                )
+            })
+            .collect();
+        assert_eq!(
+            vols,
+            vec![
+                ("/etc/app", Some("/etc"), true, false),
+                ("/src", Some("./src"), false, true),
+                ("/ok", Some("./ok"), false, false),
+            ]
+        );
+        // `${VAR:?}` stays an error.
+        let (_, p) = load_str("services:\n  web:\n    ports: [\"${P:?set P}:80\"]\n", &[]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        // Without variables, the same syntax is invalid.
+        let (_, p) = load_str(
+            "services:\n  web:\n    ports: [\":\"]\n    volumes: [\":/build/out\", \"./a:b\"]\n",
+            &[],
+        );
+        assert_eq!(p.len(), 3, "{p:?}");
+    }
+
+    #[test]
+    fn home_relative_sources_do_not_depend_on_home() {
+        let text = "services:\n  web:\n    volumes:\n      - ~:/a\n      - ~/.ssh/:/b\n      - $HOME/.aws:/c\n      - ${HOME}/x/../.kube:/d\n      - ~/../etc:/e\n      - $HOMEDIR/x:/f\n      - ${HOME}/${SUB}:/g\n      - type: bind\n        source: ${HOME}/.docker\n        target: /h\n      - ./data:/i\n";
+        for home in [
+            &[("HOME", "/root")][..],
+            &[("HOME", "/home/u/")][..],
+            &[][..],
+        ] {
+            let (c, p) = load_str(text, home);
+            assert!(p.is_empty(), "{p:?}");
+            let rel: Vec<Option<&str>> = c.services[0]
+                .volumes
+                .iter()
+                .map(|v| v.home_relative.as_deref())
+                .collect();
+            assert_eq!(
+                rel,
+                vec![
+                    Some(""),
+                    Some(".ssh"),
+                    Some(".aws"),
+                    Some(".kube"),
+                    None,
+                    None,
+                    None,
+                    Some(".docker"),
+                    None
+                ],
+                "{home:?}"
+            );
+        }
     }
 }

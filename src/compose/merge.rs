@@ -106,9 +106,17 @@ fn apply_settings(into: &mut Settings, layer: &SettingsLayer) {
         match p {
             Patch::Set(v) | Patch::Override(v) => {
                 into.scalars.insert(k, v.clone());
+                // The flag follows the value: a later layer's known value
+                // replaces an unknown one, and the other way round.
+                if layer.unknown.contains(k) {
+                    into.unknown.insert(k);
+                } else {
+                    into.unknown.remove(k);
+                }
             }
             Patch::Reset => {
                 into.scalars.remove(k);
+                into.unknown.remove(k);
             }
         }
     }
@@ -234,5 +242,19 @@ mod tests {
                 .map(|c| c.value.as_str()),
             Some("any")
         );
+    }
+
+    #[test]
+    fn the_unknown_flag_follows_the_value() {
+        let unknown = |files: &[&str]| merged(files).settings.is_unknown("container_name");
+        let base = "services:\n  web:\n    container_name: ${P}-web\n";
+        let known = "services:\n  web:\n    container_name: web\n";
+        assert!(unknown(&[base]));
+        assert!(!unknown(&[base, known]));
+        assert!(unknown(&[known, base]));
+        assert!(!unknown(&[
+            base,
+            "services:\n  web:\n    container_name: !reset null\n"
+        ]));
     }
 }

@@ -76,6 +76,9 @@ pub struct Port {
     /// Container port or range.
     pub target: String,
     pub protocol: String,
+    /// An unset variable was substituted into the entry: the published port
+    /// is not what the project will run with, so it is not compared.
+    pub unknown: bool,
 }
 
 /// An entry of `depends_on`.
@@ -95,11 +98,20 @@ pub struct Settings {
     pub build_args: Vec<KeyValue>,
     pub ports: Vec<Port>,
     pub depends_on: Vec<Dependency>,
+    /// Scalar keys whose value had an unset variable substituted into it
+    /// (`container_name: ${PROJECT}-web` with `PROJECT` unset): unknown, not
+    /// compared or validated.
+    pub unknown: std::collections::BTreeSet<&'static str>,
 }
 
 impl Settings {
     pub fn scalar(&self, key: &str) -> Option<&Spanned<String>> {
         self.scalars.get(key)
+    }
+
+    /// Is the scalar's value unknown (an unset variable went into it)?
+    pub fn is_unknown(&self, key: &str) -> bool {
+        self.unknown.contains(key)
     }
 
     pub fn list(&self, key: &str) -> &[Spanned<String>] {
@@ -159,6 +171,17 @@ pub struct Volume {
     pub kind: VolumeKind,
     /// The source after interpolation (`./backend`, `data`), if any.
     pub source: Option<String>,
+    /// An unset variable was substituted into the source: `source` and
+    /// `host_path` are what Compose would use today, not what the project
+    /// runs with once its variables are set. Rules do not judge them.
+    pub source_unknown: bool,
+    /// The same for the target.
+    pub target_unknown: bool,
+    /// For a source written in the home directory (`~`, `$HOME`, `${HOME}`):
+    /// the path below it, normalised, without a leading `/` (`""` for the
+    /// home directory itself, `.ssh` for `~/.ssh/`). It does not depend on
+    /// the HOME of the machine berth runs on, as `host_path` does.
+    pub home_relative: Option<String>,
     /// For a bind mount: the host path, absolute and normalised.
     pub host_path: Option<PathBuf>,
     /// The bind source exists and is a file (a configuration file, not a tree).

@@ -377,10 +377,27 @@ impl StackLoader<'_> {
     }
 }
 
-/// The files `docker compose` uses in `dir` without `-f`: `COMPOSE_FILE`, or
-/// the first base file and its override file.
-pub fn default_files(dir: &Path, env: &Env) -> Vec<PathBuf> {
-    let vars = project_vars(dir, &[], env);
+/// The profiles `docker compose` enables without `--profile`: the
+/// comma-separated `COMPOSE_PROFILES` of the environment, else of the
+/// project's env files (default: `.env` in `dir`). An empty value enables none.
+pub fn compose_profiles(dir: &Path, env_files: &[PathBuf], env: &Env) -> Vec<String> {
+    let vars = project_vars(dir, env_files, env);
+    vars.get("COMPOSE_PROFILES")
+        .map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The files `docker compose` uses in `dir` without `-f`: `COMPOSE_FILE`
+/// (from the environment, else from the env files, default `.env` in `dir`),
+/// or the first base file and its override file.
+pub fn default_files(dir: &Path, env_files: &[PathBuf], env: &Env) -> Vec<PathBuf> {
+    let vars = project_vars(dir, env_files, env);
     if let Some(list) = vars.get("COMPOSE_FILE") {
         let sep = vars
             .get("COMPOSE_PATH_SEPARATOR")

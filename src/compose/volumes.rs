@@ -128,6 +128,7 @@ pub fn split_port(spec: &str) -> Option<super::model::Port> {
         published: published.filter(|p| !p.is_empty()).map(String::from),
         target: target.to_string(),
         protocol,
+        unknown: false,
     })
 }
 

@@ -57,8 +57,23 @@ const SYSTEM: &[&str] = &[
 ];
 const HOME: &[&str] = &[".ssh", ".aws", ".docker", ".kube", ".gnupg"];
 
-/// Why a host path is sensitive, if it is.
-fn sensitive(written: &str, host: &str, extra: &[String]) -> Option<String> {
+/// Why a path below the home directory (`""` for the home directory itself)
+/// is sensitive, if it is. A source written with `~`, `$HOME` or `${HOME}`
+/// is judged by these rules only, never by the system paths: where `~` lands
+/// depends on the machine (`/root` when CI runs as root), what it holds does
+/// not.
+fn sensitive_in_home(rel: &str) -> Option<String> {
+    if rel.is_empty() {
+        // The home directory holds all the credential directories below.
+        return Some("the whole home directory `~`, with the credentials in it".into());
+    }
+    let first = rel.split('/').next()?;
+    HOME.contains(&first)
+        .then(|| format!("`~/{first}`, credentials in a home directory"))
+}
+
+/// Why an absolute host path is sensitive, if it is.
+fn sensitive(host: &str, extra: &[String]) -> Option<String> {
     if let Some(p) = extra
         .iter()
         .find(|p| is_within_posix(host, &normalize_posix(p)))
@@ -71,16 +86,6 @@ fn sensitive(written: &str, host: &str, extra: &[String]) -> Option<String> {
     // Read-only time zone files are the one common /etc mount that is harmless.
     if matches!(host, "/etc/localtime" | "/etc/timezone") {
         return None;
-    }
-    // Credentials in a home directory, however HOME expands on this machine.
-    if let Some(rest) = written
-        .strip_prefix("~/")
-        .or_else(|| written.strip_prefix("$HOME/"))
-        .or_else(|| written.strip_prefix("${HOME}/"))
-        && let Some(first) = rest.split('/').next()
-        && HOME.contains(&first)
-    {
-        return Some(format!("`~/{first}`, credentials in a home directory"));
     }
     SYSTEM
         .iter()
@@ -101,24 +106,42 @@ impl Rule for SensitiveHostPath {
                 .iter()
                 .filter(|v| v.kind == VolumeKind::Bind)
             {
-                let (Some(source), Some(host)) = (&v.source, &v.host_path) else {
-                    continue;
+                let (what, shown) = if let Some(rel) = &v.home_relative {
+                    // Decided from what is written, never from this machine's HOME.
+                    let shown = if rel.is_empty() {
+                        "~".to_string()
+                    } else {
+                        format!("~/{rel}")
+                    };
+                    let Some(what) = sensitive_in_home(rel) else {
+                        continue;
+                    };
+                    (what, shown)
+                } else {
+                    let (Some(source), Some(host)) = (&v.source, &v.host_path) else {
+                        continue;
+                    };
+                    // An unset variable went into the source: the path is a guess.
+                    if v.source_unknown {
+                        continue;
+                    }
+                    let host = normalize_posix(&slash(host));
+                    if is_docker_socket(&host) {
+                        continue;
+                    }
+                    let extra = cx.policy.option(&Self::META, "paths");
+                    let Some(what) = sensitive(&host, extra) else {
+                        continue;
+                    };
+                    if host == "/" && !v.read_only {
+                        continue; // B207
+                    }
+                    (what, source.clone())
                 };
-                let host = normalize_posix(&slash(host));
-                if is_docker_socket(&host) {
-                    continue;
-                }
-                let Some(what) = sensitive(source, &host, cx.policy.option(&Self::META, "paths"))
-                else {
-                    continue;
-                };
-                if host == "/" && !v.read_only {
-                    continue; // B207
-                }
                 out.push(
                     Diagnostic::new(
                         &Self::META,
-                        Label::new(v.span, format!("mounts {source}")),
+                        Label::new(v.span, format!("mounts {shown}")),
                         format!(
                             "service `{}`{} mounts {what}",
                             svc.service.name.value,

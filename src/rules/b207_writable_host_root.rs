@@ -49,6 +49,12 @@ impl Rule for WritableHostRoot {
                 .filter(|v| v.kind == VolumeKind::Bind)
             {
                 let Some(host) = &v.host_path else { continue };
+                // `~` is the root only where HOME is `/`: a source written in
+                // the home directory is not judged by this machine's HOME
+                // (B206 judges it), nor one an unset variable went into.
+                if v.home_relative.is_some() || v.source_unknown {
+                    continue;
+                }
                 if normalize_posix(&slash(host)) != "/" || v.read_only {
                     continue;
                 }

@@ -1,5 +1,7 @@
 use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::compose::Service;
 use crate::diagnostic::{Diagnostic, Label};
+use crate::source::Spanned;
 
 declare_rule! {
     /// ## What it does
@@ -35,6 +37,15 @@ declare_rule! {
     }
 }
 
+/// The service's container name, unless an unset variable went into it
+/// (`${PROJECT}-web`): that is not the name the project runs with, so it is
+/// not compared.
+fn known(s: &Service) -> Option<&Spanned<String>> {
+    s.settings
+        .scalar("container_name")
+        .filter(|_| !s.settings.is_unknown("container_name"))
+}
+
 impl Rule for DuplicateContainerName {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -43,14 +54,12 @@ impl Rule for DuplicateContainerName {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for stack in cx.stacks {
             for (i, svc) in stack.services.iter().enumerate() {
-                let Some(name) = svc.settings.scalar("container_name") else {
+                let Some(name) = known(svc) else {
                     continue;
                 };
                 let first = stack.services[..i].iter().find(|o| {
                     super::can_run_together(o, svc)
-                        && o.settings
-                            .scalar("container_name")
-                            .is_some_and(|n| n.value == name.value)
+                        && known(o).is_some_and(|n| n.value == name.value)
                 });
                 if let Some(first) = first {
                     let first_span = first

@@ -36,8 +36,9 @@ declare_rule! {
 }
 
 /// The host ports a port entry publishes (ranges expanded, up to a bound).
+/// None for an entry an unset variable went into: its ports are unknown.
 fn host_ports(p: &Port) -> Vec<u32> {
-    let Some(published) = &p.published else {
+    let Some(published) = p.published.as_ref().filter(|_| !p.unknown) else {
         return Vec::new();
     };
     match published.split_once('-') {

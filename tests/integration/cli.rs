@@ -345,3 +345,149 @@ fn init_writes_a_valid_starter_once() {
     let again = Berth::new().args(["init"]).current_dir(tmp.path()).run();
     assert_eq!(again.code, 2);
 }
+
+/// A project folder for the `berth config DIR` tests: a base file and a
+/// production overlay chosen by `COMPOSE_FILE` in its `.env`, which also
+/// holds an interpolation variable.
+fn project_with_dotenv(root: &std::path::Path) -> std::path::PathBuf {
+    let dir = root.join("shop");
+    std::fs::create_dir_all(dir.join("api")).unwrap();
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  api:\n    build: ./api\n    image: shop/api:${TAG}\n    volumes:\n      - ./api:/srv\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("compose.prod.yaml"),
+        "services:\n  api:\n    volumes:\n      - ./data:/data\n",
+    )
+    .unwrap();
+    // Not listed in COMPOSE_FILE, so not read.
+    std::fs::write(
+        dir.join("compose.override.yaml"),
+        "services:\n  api:\n    command: [dev]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(".env"),
+        "COMPOSE_FILE=compose.yaml:compose.prod.yaml\nTAG=1.4\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn config_reads_a_directory_as_the_project_in_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = project_with_dotenv(tmp.path());
+    let inside = Berth::new().args(["config"]).current_dir(&dir).run();
+    assert_eq!(inside.code, 0, "{inside:?}");
+    let v: serde_json::Value = serde_json::from_str(&inside.stdout).unwrap();
+    assert_eq!(v["name"], "shop");
+    assert_eq!(v["services"]["api"]["image"], "shop/api:1.4");
+    assert_eq!(v["services"]["api"]["volumes"][1]["target"], "/data");
+    assert!(v["services"]["api"].get("command").is_none(), "{v}");
+    // The same project named from elsewhere, in every spelling, prints the same.
+    std::os::unix::fs::symlink(&dir, tmp.path().join("link")).unwrap();
+    let real = dir.canonicalize().unwrap();
+    let real = real.to_str().unwrap();
+    for (cwd, arg) in [
+        (tmp.path().to_path_buf(), "shop"),
+        (tmp.path().to_path_buf(), "./shop/"),
+        (tmp.path().to_path_buf(), "link"),
+        (dir.join("api"), ".."),
+        (dir.clone(), "."),
+        (std::path::PathBuf::from("/"), real),
+    ] {
+        let out = Berth::new().args(["config", arg]).current_dir(&cwd).run();
+        assert_eq!(out.code, 0, "{arg}: {out:?}");
+        assert_eq!(out.stdout, inside.stdout, "berth config {arg}");
+    }
+    // A directory with no compose file is an error that names it.
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    let out = Berth::new()
+        .args(["config", "empty"])
+        .current_dir(tmp.path())
+        .run();
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("no compose file in empty"), "{out:?}");
+}
+
+#[test]
+fn config_takes_profiles_from_compose_profiles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "services:\n  web:\n    image: web:1\n  debug:\n    image: debug:1\n    profiles: [debug]\n  tools:\n    image: tools:1\n    profiles: [tools]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join(".env"), "COMPOSE_PROFILES=debug\n").unwrap();
+    let services = |env: Option<&str>, args: &[&str]| -> Vec<String> {
+        let mut b = Berth::new().args(["config"]);
+        if let Some(v) = env {
+            b = b.env("COMPOSE_PROFILES", v);
+        }
+        // From the parent, through a directory argument: the project's .env counts.
+        let out = b.args(args).arg_path(&dir).current_dir(tmp.path()).run();
+        assert_eq!(out.code, 0, "{out:?}");
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        v["services"].as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(services(None, &[]), ["debug", "web"]);
+    // The environment wins over .env, even when empty.
+    assert_eq!(
+        services(Some("tools, debug"), &[]),
+        ["debug", "tools", "web"]
+    );
+    assert_eq!(services(Some(""), &[]), ["web"]);
+    assert_eq!(services(Some("*"), &[]), ["debug", "tools", "web"]);
+    // --profile wins over both.
+    assert_eq!(
+        services(Some("debug"), &["--profile", "tools"]),
+        ["tools", "web"]
+    );
+    // --env-file replaces .env for COMPOSE_PROFILES too.
+    std::fs::write(tmp.path().join("alt.env"), "COMPOSE_PROFILES=tools\n").unwrap();
+    assert_eq!(services(None, &["--env-file", "alt.env"]), ["tools", "web"]);
+}
+
+/// Findings as (rule, line, message): what a user sees, without the fingerprint.
+fn findings_under_home(dir: &std::path::Path, home: &str) -> Vec<(String, u64, String)> {
+    let out = Berth::new()
+        .env("HOME", home)
+        .args(["check", ".", "--format", "json"])
+        .current_dir(dir)
+        .run();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["level"] != "note")
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["location"]["start"]["line"].as_u64().unwrap_or_default(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn home_directory_mounts_do_not_depend_on_home() {
+    // `~/data` is not `/root/data` because berth runs as root.
+    let ok = fixtures().join("ok/home-data-dir");
+    for home in ["/root", "/home/u", "/"] {
+        assert_eq!(findings_under_home(&ok, home), vec![], "HOME={home}");
+    }
+    let case = fixtures().join("B206-sensitive-host-path/home-directory");
+    let want = findings_under_home(&case, "/home/u");
+    assert_eq!(want.len(), 5, "{want:?}");
+    assert!(want.iter().all(|(rule, _, _)| rule == "B206"), "{want:?}");
+    for home in ["/root", "/", "/nonexistent-berth-home"] {
+        assert_eq!(findings_under_home(&case, home), want, "HOME={home}");
+    }
+}

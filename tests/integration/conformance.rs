@@ -119,3 +119,48 @@ fn berth_config_matches_the_reference() {
         failures.join("\n")
     );
 }
+
+/// `berth config DIR` reads the project in DIR as `berth config` run inside
+/// it does (its `.env`, `COMPOSE_FILE`, `COMPOSE_PROFILES`, base and
+/// override files), and prints the same paths, however DIR is spelled.
+#[test]
+fn a_directory_argument_is_the_project_in_it() {
+    let base = repo().join("tests/conformance");
+    let mut compared = 0;
+    for dir in cases(&base) {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let mut profiles = Vec::new();
+        for p in lines(&dir.join("profiles")) {
+            profiles.push("--profile".to_string());
+            profiles.push(p);
+        }
+        let inside = Berth::new()
+            .current_dir(dir.canonicalize().unwrap())
+            .args(["config"])
+            .args(&profiles)
+            .run();
+        if inside.code != 0 {
+            // No default file in this scenario (it names its files).
+            continue;
+        }
+        for arg in [
+            name.clone(),
+            format!("./{name}/"),
+            dir.display().to_string(),
+        ] {
+            let out = Berth::new()
+                .current_dir(&base)
+                .args(["config"])
+                .args(&profiles)
+                .arg_path(Path::new(&arg))
+                .run();
+            assert_eq!(out.code, 0, "berth config {arg}: {out:?}");
+            assert_eq!(out.stdout, inside.stdout, "berth config {arg}");
+        }
+        compared += 1;
+    }
+    assert!(
+        compared >= 30,
+        "only {compared} scenarios have default files"
+    );
+}
