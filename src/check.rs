@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::classify::{Class, Declared, classify};
 use crate::compose::files::FileTable;
 use crate::compose::{self, BuildContext, Env, LoadProblem, Stack, StackSpec, load_stack};
 use crate::config;
@@ -16,6 +17,7 @@ use crate::dockerfile::ignore::DockerIgnore;
 use crate::dockerfile::{self, Dockerfile, ImageFacts, facts::FactsError};
 use crate::paths::{normalize_host, slash};
 use crate::rules::{self, Context};
+use crate::runs;
 use crate::source::{SourceMap, Span, read_text};
 use crate::suppress;
 
@@ -45,6 +47,54 @@ pub struct Outcome {
     pub policy: rules::Policy,
     /// A baseline was given: SARIF marks each result new or unchanged.
     pub baseline_used: bool,
+    /// Every stack checked, with its class and why (`berth stacks`).
+    pub stacks: Vec<StackReport>,
+}
+
+/// A checked stack as `berth stacks` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StackReport {
+    /// Display paths, in `-f` order.
+    pub files: Vec<String>,
+    pub class: &'static str,
+    pub evidence: Vec<EvidenceReport>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EvidenceReport {
+    pub points_to: &'static str,
+    pub what: String,
+    /// `path:line`, when the signal is written in a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+fn stack_report(stack: &Stack, sources: &SourceMap) -> StackReport {
+    StackReport {
+        files: stack
+            .files
+            .iter()
+            .map(|id| sources.display(*id).to_string())
+            .collect(),
+        class: stack.class.class.as_str(),
+        evidence: stack
+            .class
+            .evidence
+            .iter()
+            .map(|e| EvidenceReport {
+                points_to: e.points_to.as_str(),
+                what: e.what.clone(),
+                at: e.span.and_then(|span| {
+                    let file = sources.get(span.file)?;
+                    Some(format!(
+                        "{}:{}",
+                        file.display,
+                        file.line_col(span.start).line
+                    ))
+                }),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +136,11 @@ fn join_image(
     match load {
         Some(DockerfileLoad::Parsed(df)) => {
             let target = build.target.as_ref().map(|t| t.value.as_str());
-            dockerfile::image_facts(df, target, &build.args).map_err(|e| {
+            let context = match &build.context {
+                BuildContext::Local(dir) => context_files(df, dir),
+                BuildContext::Remote(_) => Default::default(),
+            };
+            dockerfile::facts::image_facts_in(df, target, &build.args, &context).map_err(|e| {
                 Some(match e {
                     FactsError::TargetNotFound(t) => LoadProblem {
                         span: build.target.as_ref().map_or(build.span, |t| t.span),
@@ -116,6 +170,21 @@ fn join_image(
             ),
         })),
         _ => Err(None),
+    }
+}
+
+/// The build context's tool configuration that moves output (`.yarnrc`),
+/// read only when the Dockerfile runs that tool.
+fn context_files(df: &Dockerfile, dir: &Path) -> dockerfile::run::ContextFiles {
+    let runs_yarn = df.stages.iter().any(|st| {
+        st.instructions.iter().any(
+            |i| matches!(i, dockerfile::Instruction::Run { script, .. } if script.contains("yarn")),
+        )
+    });
+    dockerfile::run::ContextFiles {
+        yarnrc: runs_yarn
+            .then(|| read_text(&dir.join(".yarnrc")).ok())
+            .flatten(),
     }
 }
 
@@ -154,8 +223,15 @@ enum DockerfileLoad {
 
 /// Stacks to load: those berth.yml declares, then the default stacks of each
 /// directory they do not cover; a file named on the command line stands alone.
-fn plan(found: &[Found], config: &config::Loaded, env: &Env, cwd: &Path) -> Vec<StackSpec> {
+fn plan(
+    found: &[Found],
+    config: &config::Loaded,
+    env: &Env,
+    cwd: &Path,
+    table: &FileTable,
+) -> (Vec<StackSpec>, Vec<(Vec<PathBuf>, String)>) {
     let mut specs = config.stacks();
+    let mut notes = Vec::new();
     let covered: BTreeSet<PathBuf> = specs
         .iter()
         .flat_map(|s| {
@@ -164,7 +240,7 @@ fn plan(found: &[Found], config: &config::Loaded, env: &Env, cwd: &Path) -> Vec<
                 .filter_map(|f| f.parent().map(Path::to_path_buf))
         })
         .collect();
-    let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut by_dir: BTreeMap<PathBuf, (PathBuf, Vec<PathBuf>)> = BTreeMap::new();
     for f in found {
         let dir = f.path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
         if f.explicit {
@@ -175,21 +251,155 @@ fn plan(found: &[Found], config: &config::Loaded, env: &Env, cwd: &Path) -> Vec<
                 name: None,
             });
         } else if !covered.contains(&dir) {
-            by_dir.entry(dir).or_default().push(f.path.clone());
+            by_dir
+                .entry(dir)
+                .or_insert_with(|| (f.root.clone(), Vec::new()))
+                .1
+                .push(f.path.clone());
         }
     }
-    for (dir, files) in by_dir {
+    for (dir, (root, files)) in by_dir {
         let compose_file = compose_file_setting(&dir, env, cwd);
-        specs.extend(discover::plan_directory(
-            &dir,
-            &files,
-            &config.classifier,
-            compose_file,
-        ));
+        let planned =
+            discover::plan_directory(&dir, &files, &config.classifier, compose_file.clone());
+        if compose_file.is_some() || files.len() < 2 {
+            specs.extend(planned);
+            continue;
+        }
+        let scripts = runs::invocations(&dir, &root, &|p| display_path(p, cwd));
+        for spec in planned {
+            if let [only] = spec.files.as_slice() {
+                let name = file_name(only);
+                if let Some(inv) = scripts.iter().find(|i| i.files == [name.clone()]) {
+                    notes.push((
+                        spec.files.clone(),
+                        format!("{} runs `{name}` on its own", inv.at),
+                    ));
+                }
+            }
+            let [base, overlay] = spec.files.as_slice() else {
+                specs.push(spec);
+                continue;
+            };
+            let overlay_name = file_name(overlay);
+            // `docker compose up` loads the override file with the base file.
+            if overlay_name.contains(".override.") {
+                specs.push(spec);
+                continue;
+            }
+            let used = runs::usage(&scripts, &file_name(base), &overlay_name);
+            let (alone, on_base) = match (used.alone.is_empty(), used.with_base.is_empty()) {
+                (false, true) => (true, false),
+                (true, false) => (false, true),
+                (false, false) => (true, true),
+                (true, true) => {
+                    let complete = is_complete(table, overlay);
+                    (complete, !complete)
+                }
+            };
+            let standalone = vec![overlay.clone()];
+            if alone {
+                let why = match used.alone.first() {
+                    Some(at) => format!("{at} runs `{overlay_name}` on its own"),
+                    None => format!(
+                        "`{overlay_name}` defines complete services (each has `image` or `build`), so it runs on its own"
+                    ),
+                };
+                notes.push((standalone.clone(), why));
+                specs.push(StackSpec {
+                    files: standalone,
+                    ..spec.clone()
+                });
+            }
+            if on_base {
+                let why = match used.with_base.first() {
+                    Some(at) => {
+                        format!("{at} runs `{overlay_name}` on top of `{}`", file_name(base))
+                    }
+                    None => format!(
+                        "`{overlay_name}` only adjusts services of `{}`",
+                        file_name(base)
+                    ),
+                };
+                notes.push((spec.files.clone(), why));
+                specs.push(spec);
+            }
+        }
     }
     specs.sort();
     specs.dedup();
-    specs
+    (specs, notes)
+}
+
+/// What the repository around a stack says of it: README prose that the
+/// set-up is not for production, and whether a base file that stands alone
+/// has an override file that `docker compose up` would load with it.
+fn surroundings(
+    spec: &StackSpec,
+    stack: &Stack,
+    root: &Path,
+    cwd: &Path,
+    notes: &[(Vec<PathBuf>, String)],
+    readmes: &mut HashMap<PathBuf, Option<String>>,
+) -> crate::classify::Surroundings {
+    let mut around = crate::classify::Surroundings::default();
+    let said = readmes
+        .entry(stack.dir.clone())
+        .or_insert_with(|| {
+            runs::readme_says_not_for_production(&stack.dir, root, &|p| display_path(p, cwd))
+        })
+        .clone();
+    if let Some(at) = said {
+        around.signals.push(crate::classify::Evidence {
+            points_to: Class::Development,
+            what: format!("{at} says the set-up is not for production"),
+            span: None,
+        });
+    }
+    if let [base] = spec.files.as_slice()
+        && discover::BASE_NAMES.contains(&file_name(base).as_str())
+        && spec.name.is_none()
+    {
+        let overlay = [
+            "compose.override.yaml",
+            "compose.override.yml",
+            "docker-compose.override.yaml",
+            "docker-compose.override.yml",
+        ]
+        .iter()
+        .find(|o| stack.dir.join(o).is_file());
+        let run_alone = notes.iter().any(|(f, _)| f == &spec.files);
+        if let Some(o) = overlay
+            && !run_alone
+        {
+            around.overridden_by = Some((*o).to_string());
+        }
+    }
+    around
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Does every service of the compose file say what it runs (`image`,
+/// `build` or `extends`)? Such a file can be run alone.
+fn is_complete(table: &FileTable, path: &Path) -> bool {
+    let (_, parsed) = table.compose(path);
+    let Ok(doc) = parsed.as_ref() else {
+        return false;
+    };
+    let Some(services) = doc.get("services").and_then(|s| s.as_map()) else {
+        return false;
+    };
+    !services.is_empty()
+        && services.iter().all(|(_, svc)| {
+            ["image", "build", "extends"]
+                .iter()
+                .any(|k| svc.get(k).is_some())
+        })
 }
 
 /// `COMPOSE_FILE` (and `COMPOSE_PATH_SEPARATOR`) for a directory: from the
@@ -237,17 +447,17 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         .into_iter()
         .filter(|f| !config.ignores(&f.path))
         .collect();
-    let specs = plan(&found, &config, &opts.env, &opts.cwd);
+    let table = FileTable::new(&opts.cwd);
+    let (specs, plan_notes) = plan(&found, &config, &opts.env, &opts.cwd, &table);
     let roots: HashMap<&Path, &Path> = found
         .iter()
         .map(|f| (f.path.as_path(), f.root.as_path()))
         .collect();
-    let table = FileTable::new(&opts.cwd);
     let loaded: Vec<(Stack, Vec<LoadProblem>)> = specs
         .par_iter()
         .map(|spec| load_stack(spec, &opts.env, &table))
         .collect();
-    let mut files = Vec::with_capacity(loaded.len());
+    let mut files: Vec<Stack> = Vec::with_capacity(loaded.len());
     let mut stack_roots = Vec::with_capacity(loaded.len());
     let mut invalid = Vec::new();
     for ((stack, problems), spec) in loaded.into_iter().zip(&specs) {
@@ -257,6 +467,13 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
             .and_then(|f| roots.get(f.as_path()).copied())
             .map_or_else(|| config.dir.clone(), Path::to_path_buf);
         stack_roots.push(root);
+        // Compose refuses a stack with a file it cannot read: so do the
+        // other rules; B001 says why.
+        let mut stack = stack;
+        if !problems.is_empty() {
+            stack.services.clear();
+            stack.versions.clear();
+        }
         files.push(stack);
         invalid.extend(problems);
     }
@@ -378,6 +595,39 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
 
     let compose_files = table.compose_count();
     let sources = table.into_sources();
+    // Each stack's class, from berth.yml, names, and what its services run.
+    let mut readme_cache: HashMap<PathBuf, Option<String>> = HashMap::new();
+    for (fi, (stack, spec)) in files.iter_mut().zip(&specs).enumerate() {
+        let declared =
+            if spec.name.is_some() || spec.files.iter().any(|f| config.classifier.declares(f)) {
+                Declared::Config(if spec.production {
+                    Class::Production
+                } else {
+                    Class::Development
+                })
+            } else {
+                Declared::No
+            };
+        let own: BTreeMap<usize, &ImageFacts> = images
+            .range((fi, 0)..(fi + 1, 0))
+            .map(|(&(_, si), facts)| (si, facts))
+            .collect();
+        let root = stack_roots
+            .get(fi)
+            .map_or(opts.cwd.as_path(), PathBuf::as_path);
+        let around = surroundings(spec, stack, root, &opts.cwd, &plan_notes, &mut readme_cache);
+        let mut class = classify(stack, declared, &own, &sources, root, &around);
+        for (_, why) in plan_notes.iter().filter(|(f, _)| *f == spec.files) {
+            class.evidence.push(crate::classify::Evidence {
+                points_to: class.class,
+                what: why.clone(),
+                span: None,
+            });
+        }
+        stack.production = class.class == Class::Production;
+        stack.class = class;
+    }
+
     let mut parsed_dockerfiles: Vec<(&PathBuf, &Dockerfile)> = dockerfiles
         .iter()
         .filter_map(|(p, d)| match d {
@@ -399,6 +649,9 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         unreadable: &unreadable,
     };
     let mut diagnostics = rules::run_all(&cx);
+    let mut stacks: Vec<StackReport> = files.iter().map(|s| stack_report(s, &sources)).collect();
+    stacks.sort_by(|a, b| a.files.cmp(&b.files));
+    stacks.dedup_by(|a, b| a.files == b.files);
     // Secrets never leave berth: mask them in the text every report shows
     // (and that line hashes are computed from).
     let secrets: Vec<Span> = diagnostics
@@ -426,5 +679,6 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
             .count(),
         sources,
         diagnostics,
+        stacks,
     })
 }

@@ -31,6 +31,9 @@ pub enum Command {
     },
     /// Write a commented starter berth.yml in the current directory.
     Init,
+    /// List the stacks berth checks under PATHs: their files in `-f` order,
+    /// whether each is production, development or unknown, and why.
+    Stacks(StacksArgs),
     /// Print the merged, interpolated model of compose files, as
     /// `docker compose config --format json` would, for the fields berth reads.
     Config(ConfigArgs),
@@ -99,6 +102,25 @@ pub struct ConfigArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ConfigFormat {
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StacksArgs {
+    /// Files or directories, as for `berth check`.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StacksFormat::Text)]
+    pub format: StacksFormat,
+    /// Configuration file (default: `berth.yml` or `.berth.yml` in the first PATH).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StacksFormat {
+    Text,
     Json,
 }
 

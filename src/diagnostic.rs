@@ -59,6 +59,9 @@ pub struct Diagnostic {
     pub line_hash: String,
     /// The merged stacks the finding was found in (empty for single files).
     pub stacks: Vec<String>,
+    /// The class of the stack the finding came from (the most production-like
+    /// of them when several stacks hold it); none for findings outside stacks.
+    pub class: Option<crate::classify::Class>,
     /// Source ranges holding secrets: masked in every output.
     pub secrets: Vec<Span>,
     /// Silenced by a `# berth: ignore[...]` comment, with its reason.
@@ -103,6 +106,7 @@ impl Diagnostic {
             fingerprint: String::new(),
             line_hash: String::new(),
             stacks: Vec::new(),
+            class: None,
             secrets: Vec::new(),
             suppressed: None,
             in_baseline: false,
@@ -116,6 +120,7 @@ impl Diagnostic {
         if stack.files.len() > 1 || stack.name.contains(' ') {
             self.stacks.push(stack.name.clone());
         }
+        self.class = self.class.max(Some(stack.class.class));
         self
     }
 
@@ -175,16 +180,30 @@ pub fn finish(sources: &SourceMap, diags: &mut Vec<Diagnostic>, root: &std::path
         let pos = sources
             .get(d.primary.span.file)
             .map(|f| f.line_col(d.primary.span.start));
-        (file, pos, d.rule.code, d.message.clone())
+        (
+            file,
+            pos,
+            d.rule.code,
+            std::cmp::Reverse(d.level),
+            d.message.clone(),
+        )
     };
     diags.sort_by_cached_key(sort_key);
-    // The same finding reached through several stacks is reported once, naming them all.
+    // The same finding reached through several stacks is reported once, naming
+    // them all, as the most severe of them (an error in a production stack
+    // over a warning about the same mount in a development stack).
     diags.dedup_by(|later, kept| {
         let same = later.rule.code == kept.rule.code
             && later.primary.span == kept.primary.span
-            && later.message == kept.message;
+            && if kept.key.is_empty() {
+                later.message == kept.message
+            } else {
+                later.key == kept.key
+            };
         if same {
             kept.stacks.append(&mut later.stacks);
+            kept.level = kept.level.max(later.level);
+            kept.class = kept.class.max(later.class);
         }
         same
     });

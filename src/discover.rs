@@ -71,6 +71,18 @@ pub struct Classifier {
 }
 
 impl Classifier {
+    /// berth.yml's patterns decide this file (one of them matches it).
+    pub fn declares(&self, path: &Path) -> bool {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        self.production
+            .iter()
+            .chain(&self.development)
+            .any(|r| r.is_match(&name))
+    }
+
     pub fn is_development(&self, path: &Path) -> bool {
         let name = path
             .file_name()

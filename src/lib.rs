@@ -1,6 +1,7 @@
 //! berth: checks Docker Compose projects together with the Dockerfiles their
 //! services build.
 
+pub mod classify;
 pub mod compose;
 pub mod config;
 pub mod diagnostic;
@@ -8,6 +9,7 @@ pub mod dockerfile;
 pub mod paths;
 pub mod publish;
 pub mod rules;
+pub mod runs;
 pub mod shell;
 pub mod source;
 pub mod suppress;

@@ -12,7 +12,7 @@ use anyhow::{Context as _, bail};
 use clap::Parser;
 
 use berth::check::{CheckOptions, check};
-use berth::cli::{CheckArgs, Cli, Command, ConfigArgs, PublishArgs};
+use berth::cli::{CheckArgs, Cli, Command, ConfigArgs, PublishArgs, StacksArgs, StacksFormat};
 use berth::compose::Env;
 use berth::report::{self, Format};
 use berth::rules;
@@ -43,6 +43,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config(args) => run_config(args),
+        Command::Stacks(args) => run_stacks(args),
         Command::Publish(args) => run_publish(args),
         Command::Action => {
             let code = berth::action::run(&|k| std::env::var(k).ok())?;
@@ -173,6 +174,41 @@ fn run_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
     let mut text = serde_json::to_string_pretty(&json).context("cannot render JSON")?;
     text.push('\n');
     print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_stacks(args: StacksArgs) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let paths = if args.paths.is_empty() {
+        vec![cwd.clone()]
+    } else {
+        args.paths.clone()
+    };
+    let outcome = check(&CheckOptions {
+        paths,
+        config: args.config.clone(),
+        select: Vec::new(),
+        cwd,
+        env: Env::from_process(),
+    })?;
+    let text = match args.format {
+        StacksFormat::Json => {
+            let mut t = serde_json::to_string_pretty(&serde_json::json!({
+                "version": 1,
+                "stacks": outcome.stacks,
+            }))
+            .context("cannot render JSON")?;
+            t.push('\n');
+            t
+        }
+        StacksFormat::Text => report::stacks::render(&outcome.stacks),
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e).context("cannot write to standard output");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -15,6 +15,9 @@ pub struct Stack {
     /// The project directory (the first file's directory, unless declared).
     pub dir: PathBuf,
     pub production: bool,
+    /// Production, development or unknown, with the evidence (set once the
+    /// stack's services are joined to their images; until then by name).
+    pub class: crate::classify::Classification,
     pub services: Vec<Service>,
     /// Top-level `version:` keys of the stack's files.
     pub versions: Vec<Span>,

@@ -134,6 +134,14 @@ pub fn load_stack(spec: &StackSpec, env: &Env, table: &FileTable) -> (Stack, Vec
         files,
         dir,
         production: spec.production,
+        class: crate::classify::Classification {
+            class: if spec.production {
+                crate::classify::Class::Production
+            } else {
+                crate::classify::Class::Development
+            },
+            evidence: Vec::new(),
+        },
         services,
         versions,
     };

@@ -1,7 +1,8 @@
 //! Dockerfiles: parsing into berth's own model, and the image facts that the
 //! deployed stage establishes (which paths it fills with build output, and
-//! what it starts).
+//! what it starts), starting from the defaults of well-known base images.
 
+pub mod base_images;
 pub mod facts;
 pub mod ignore;
 pub mod model;

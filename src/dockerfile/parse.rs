@@ -190,12 +190,18 @@ fn env_pairs(s: &str) -> Vec<(String, String)> {
     let words = crate::shell::split_words(s);
     match words.first() {
         Some(first) if !first.contains('=') => {
-            // The value is everything after the first run of whitespace, as written.
+            // The value is everything after the first run of whitespace, its
+            // quotes removed as the builder does (`ENV DIR "/data dir"`).
             let rest = s.trim_start();
             let value = rest
                 .split_once(char::is_whitespace)
                 .map_or("", |(_, v)| v.trim());
-            vec![(first.clone(), value.to_string())]
+            let value = if value.contains(['"', '\'', '\\']) {
+                crate::shell::split_words(value).join(" ")
+            } else {
+                value.to_string()
+            };
+            vec![(first.clone(), value)]
         }
         _ => words
             .into_iter()
@@ -248,6 +254,34 @@ mod tests {
         assert_eq!(
             env_pairs("PATH /usr/bin:/bin"),
             vec![("PATH".into(), "/usr/bin:/bin".into())]
+        );
+        assert_eq!(
+            env_pairs("DIR \"/data dir\""),
+            vec![("DIR".into(), "/data dir".into())]
+        );
+        assert_eq!(
+            env_pairs("MSG hello  world"),
+            vec![("MSG".into(), "hello  world".into())]
+        );
+    }
+
+    #[test]
+    fn quoted_paths_are_kept_for_the_facts() {
+        // WORKDIR and shell-form COPY keep their quotes (the facts remove
+        // them with variable expansion, as the builder does); exec-form COPY
+        // is a JSON array.
+        let d = parse(
+            FileId(1),
+            "FROM x\nWORKDIR \"/app\"\nCOPY [\"a b\", \"/dst dir/\"]\nCOPY \"/x\" '/y'\n",
+        )
+        .unwrap();
+        let i = &d.stages[0].instructions;
+        assert!(matches!(&i[0], Instruction::Workdir { path } if path == "\"/app\""));
+        assert!(
+            matches!(&i[1], Instruction::Copy { sources, dest, .. } if sources == &["a b"] && dest == "/dst dir/")
+        );
+        assert!(
+            matches!(&i[2], Instruction::Copy { sources, dest, .. } if sources == &["\"/x\""] && dest == "'/y'")
         );
     }
 

@@ -44,6 +44,10 @@ struct Finding<'a> {
     help: Option<&'a str>,
     /// Merged stacks the finding was found in; empty for a file checked alone.
     stacks: &'a [String],
+    /// `production`, `development` or `unknown`: the class of the stack the
+    /// finding came from (absent for findings outside any stack).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    class: Option<&'static str>,
     fingerprint: &'a str,
 }
 
@@ -109,6 +113,7 @@ pub fn render(outcome: &Outcome) -> String {
                     .collect(),
                 help: d.help.as_deref(),
                 stacks: &d.stacks,
+                class: d.class.map(crate::classify::Class::as_str),
                 fingerprint: &d.fingerprint,
             })
             .collect(),

@@ -4,6 +4,7 @@
 pub mod github;
 pub mod json;
 pub mod sarif;
+pub mod stacks;
 pub mod summary;
 pub mod text;
 

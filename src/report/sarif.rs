@@ -225,12 +225,16 @@ pub fn render(outcome: &Outcome) -> String {
                         .build(),
                 ]);
             }
+            let mut berth = serde_json::Map::new();
             if let Some(view) = &d.view {
+                berth.insert("containerView".into(), serde_json::json!(view));
+            }
+            if let Some(class) = d.class {
+                berth.insert("stackClass".into(), serde_json::json!(class.as_str()));
+            }
+            if !berth.is_empty() {
                 let mut extra = BTreeMap::new();
-                extra.insert(
-                    "berth".to_string(),
-                    serde_json::json!({ "containerView": view }),
-                );
+                extra.insert("berth".to_string(), serde_json::Value::Object(berth));
                 r.properties = Some(
                     sarif::PropertyBag::builder()
                         .additional_properties(extra)

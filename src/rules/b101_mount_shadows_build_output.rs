@@ -1,18 +1,25 @@
 use super::{Context, Rule, RuleMeta, ServiceRef, declare_rule};
+use crate::classify::Class;
 use crate::compose::{Volume, VolumeKind};
 use crate::diagnostic::{Diagnostic, Fix, Label};
 use crate::dockerfile::facts::{StartPath, start_paths};
-use crate::paths::{is_within_posix, join_posix};
+use crate::paths::{is_within_posix, join_posix, normalize_posix};
 use crate::source::Span;
 
 declare_rule! {
     /// ## What it does
-    /// In a production compose file, reports a bind mount whose container path
-    /// is the same as, or a parent of, a path that the service's image fills
-    /// with build output: files copied from another stage (`COPY --from`),
-    /// what build steps leave in the working directory (`node_modules/`,
-    /// `target/`, `vendor/`, `.venv/`, ...), downloads, and the executable or
-    /// script that `ENTRYPOINT`/`CMD` start.
+    /// Reports a bind mount whose container path is the same as, or a parent
+    /// of, a path that the service's image fills with build output: files
+    /// copied from another stage (`COPY --from`), what build steps leave in the
+    /// working directory (`node_modules/`, `target/`, `vendor/`, `.venv/`, ...),
+    /// downloads, and the executable or script that `ENTRYPOINT`/`CMD` start.
+    ///
+    /// In a production stack it is an error. In a development stack, or one
+    /// whose class is unknown (`berth stacks` shows each stack's class and
+    /// why), only what the command needs counts: installed dependencies
+    /// (`node_modules`, `vendor`, `.venv`) and the file the container starts.
+    /// It is then a warning, with the anonymous-volume fix for dependencies
+    /// (`- /app/node_modules` after the bind mount).
     ///
     /// ## Why is this bad?
     /// A bind mount replaces the container directory with the host directory.
@@ -46,7 +53,9 @@ declare_rule! {
     ///
     /// ## How to fix
     /// Production runs what the image contains: remove the mount from the
-    /// production file. For live reload during development, move the mount to
+    /// production file. In development, list an anonymous volume at the
+    /// hidden dependency directory after the bind mount (`- /app/node_modules`)
+    /// so the image's copy stays visible. For live reload during development, move the mount to
     /// a development overlay (`docker-compose.override.yml`,
     /// `compose.dev.yaml`) or use Compose Watch (`develop.watch`). If the
     /// container really needs host files (configuration), mount only those,
@@ -56,7 +65,7 @@ declare_rule! {
         code: "B101",
         name: "mount-shadows-build-output",
         level: Error,
-        summary: "A production bind mount hides files the image built, such as the binary the container starts.",
+        summary: "A bind mount hides files the image built, such as the binary the container starts.",
         tags: ["correctness", "mounts", "cross-file"],
     }
 }
@@ -74,10 +83,27 @@ pub(crate) struct Shadow {
 
 /// Paths the container's start command needs, with the line that asks for each:
 /// compose `entrypoint`/`command` override the image's `ENTRYPOINT`/`CMD`
-/// (an `entrypoint` in compose also drops the image's `CMD`).
-pub(crate) fn service_start_paths(svc: &ServiceRef<'_>, workdir: &str) -> Vec<StartPath> {
+/// (an `entrypoint` in compose also drops the image's `CMD`). `workdir` is the
+/// directory the container starts in (`None`: not known, and relative paths
+/// are left out). An entrypoint script inherited from the base image
+/// (`docker-entrypoint.sh`) runs the command it is given, so the paths are
+/// the command's.
+pub(crate) fn service_start_paths(
+    svc: &ServiceRef<'_>,
+    workdir: &Option<String>,
+) -> Vec<StartPath> {
     let Some(image) = svc.image else {
         return Vec::new();
+    };
+    let workdir = workdir.as_deref();
+    // A base image's entrypoint script that runs its arguments
+    // (`docker-entrypoint.sh`, `tini -- docker-php-entrypoint`).
+    let passes_through = |argv: &[String]| {
+        argv.iter()
+            .filter(|a| !a.starts_with('-'))
+            .map(|a| a.rsplit('/').next().unwrap_or(a))
+            .find(|a| !matches!(*a, "tini" | "dumb-init"))
+            .is_some_and(|exe| exe.contains("entrypoint"))
     };
     let s = svc.service;
     let entry: Option<(Vec<String>, bool, Span)> = match &s.entrypoint {
@@ -85,6 +111,7 @@ pub(crate) fn service_start_paths(svc: &ServiceRef<'_>, workdir: &str) -> Vec<St
         None => image
             .entrypoint
             .as_ref()
+            .filter(|e| !(e.inherited && passes_through(&e.argv)))
             .map(|e| (e.argv.clone(), e.shell, e.span)),
     };
     let cmd: Option<(Vec<String>, bool, Span)> = match (&s.command, &s.entrypoint) {
@@ -115,22 +142,27 @@ pub(crate) fn service_start_paths(svc: &ServiceRef<'_>, workdir: &str) -> Vec<St
     }
 }
 
-/// The directory the container starts in: compose `working_dir` over the image's `WORKDIR`.
-pub(crate) fn effective_workdir(svc: &ServiceRef<'_>) -> String {
-    let image_workdir = svc.image.map_or("/", |i| i.workdir.as_str());
+/// The directory the container starts in: compose `working_dir` over the
+/// image's `WORKDIR`; `None` when it is not known (a relative `working_dir`
+/// over an unknown `WORKDIR`).
+pub(crate) fn effective_workdir(svc: &ServiceRef<'_>) -> Option<String> {
+    let image_workdir = svc.image.and_then(|i| i.workdir.as_deref());
     match &svc.service.working_dir {
-        Some(w) => join_posix(image_workdir, &w.value),
-        None => image_workdir.to_string(),
+        Some(w) if w.value.starts_with('/') => Some(normalize_posix(&w.value)),
+        Some(w) => image_workdir.map(|base| join_posix(base, &w.value)),
+        None => image_workdir.map(str::to_string),
     }
 }
 
-/// Does the image put anything at `path` (build output, or source it copied)?
+/// Does the image put anything at `path` (build output, source it copied,
+/// or a destination it fills with entries berth cannot name)?
 pub(crate) fn image_provides(image: &crate::dockerfile::ImageFacts, path: &str) -> bool {
     image.filled.iter().any(|f| is_within_posix(path, &f.path))
         || image
             .context_copies
             .iter()
             .any(|c| is_within_posix(path, &c.path))
+        || image.provided.iter().any(|p| is_within_posix(path, p))
 }
 
 /// What `mount` hides of the service's image, if anything.
@@ -164,6 +196,10 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
         if file_like && f.path == target {
             continue;
         }
+        if f.how.starts_with("RUN chmod") && host_copy_is_executable(mount, &f.path) {
+            // The image only made executable what the host already has executable.
+            continue;
+        }
         if is_within_posix(&f.path, target) && !reexposed(&f.path) {
             hidden.push((
                 f.path.clone(),
@@ -183,15 +219,20 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
             continue;
         }
         // Built by a step whose outputs berth cannot name, in a directory the
-        // mount hides, into a conventional output directory (`dist/`, `build/`):
-        // a start file outside those may be source that the host has too.
+        // mount hides: build output when it lands in a conventional output
+        // directory (`dist/`, `build/`), or when no `COPY` of the build
+        // context brings it (after `.dockerignore`), so only the build can
+        // have made it. A start file that a `COPY` brings may be source that
+        // the host has too: berth stays silent then.
         let builder = image.unknown_builds.iter().find(|b| {
             is_within_posix(&b.path, target)
-                && sp
+                && is_within_posix(&sp.path, &b.path)
+                && (sp
                     .path
                     .strip_prefix(b.path.as_str())
                     .and_then(|rel| rel.trim_start_matches('/').split('/').next())
                     .is_some_and(|first| OUTPUT_DIRS.contains(&first))
+                    || !copied_from_context(svc, image, &sp.path))
         });
         if let Some(b) = builder {
             hidden.push((
@@ -205,6 +246,61 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
         return None;
     }
     Some(Shadow { hidden, start })
+}
+
+/// Does a `COPY` of the build context bring `path` into the image? The
+/// context's `.dockerignore` (when berth read it) keeps files out.
+fn copied_from_context(
+    svc: &ServiceRef<'_>,
+    image: &crate::dockerfile::ImageFacts,
+    path: &str,
+) -> bool {
+    let context = match svc.service.build.as_ref().map(|b| &b.context) {
+        Some(crate::compose::BuildContext::Local(dir)) => Some(dir),
+        _ => None,
+    };
+    image.context_copies.iter().any(|c| {
+        if !is_within_posix(path, &c.path) {
+            return false;
+        }
+        let below = path
+            .strip_prefix(c.path.as_str())
+            .unwrap_or("")
+            .trim_start_matches('/');
+        let rel = match (c.src.as_str(), below) {
+            ("", b) => b.to_string(),
+            (s, "") => s.to_string(),
+            (s, b) => format!("{s}/{b}"),
+        };
+        match (context, svc.dockerignore()) {
+            (Some(dir), Some(ignore)) => !ignore.excludes(&dir.join(&rel), false),
+            _ => true,
+        }
+    })
+}
+
+/// The host's copy of a path the mount hides is an executable file: a
+/// `chmod +x` in the image changed nothing the container loses. (Read only
+/// for files a `RUN chmod` made executable under a bind mount; git keeps
+/// the bit, so a checkout gives every machine the same answer.)
+fn host_copy_is_executable(mount: &Volume, path: &str) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Some(host) = &mount.host_path else {
+            return false;
+        };
+        let Some(rel) = path.strip_prefix(mount.target.as_str()) else {
+            return false;
+        };
+        let file = host.join(rel.trim_start_matches('/'));
+        std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (mount, path);
+        false
+    }
 }
 
 /// Entries of a tree, `├──`/`└──` drawn, at most `max` then a count.
@@ -336,13 +432,26 @@ impl Rule for MountShadowsBuildOutput {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
-            if !svc.stack.production || svc.service.build.is_none() {
+            if svc.service.build.is_none() {
                 continue;
             }
+            let production = svc.stack.class.class == Class::Production;
             for mount in svc.service.bind_mounts() {
-                let Some(sh) = shadow(&svc, mount) else {
+                let Some(mut sh) = shadow(&svc, mount) else {
                     continue;
                 };
+                // Outside production only what the development command needs
+                // counts: the dependencies and the files it starts. A dev
+                // server rebuilds `dist/` from the mounted source itself.
+                if !production {
+                    let start = sh.start.clone();
+                    sh.hidden.retain(|(p, _)| {
+                        is_dependency_dir(p) || start.iter().any(|s| is_within_posix(&s.path, p))
+                    });
+                    if sh.hidden.is_empty() {
+                        continue;
+                    }
+                }
                 let mut paths: Vec<&str> = sh.hidden.iter().map(|(p, _)| p.as_str()).collect();
                 paths.sort_unstable();
                 paths.dedup();
@@ -358,6 +467,8 @@ impl Rule for MountShadowsBuildOutput {
                         "; the container starts `{}` and will fail with \"no such file or directory\"",
                         sp.path
                     ));
+                } else if !production {
+                    message.push_str("; the development command needs it");
                 }
                 let mut related: Vec<Label> = Vec::new();
                 for (_, label) in &sh.hidden {
@@ -375,27 +486,88 @@ impl Rule for MountShadowsBuildOutput {
                 }
                 let host = mount.source.as_deref().unwrap_or("the host directory");
                 let view = container_view(mount, &paths, sh.start.first().map(|s| s.path.as_str()));
-                out.push(
-                    Diagnostic::new(
-                        &Self::META,
-                        Label::new(
-                            mount.span,
-                            format!("replaces {} with {host} from the host", mount.target),
-                        ),
-                        message,
-                    )
-                    .with_related(related)
-                    .with_help(
-                        "remove this mount from the production file: the image already contains the build output. \
-                         For live reload, move it to a development overlay (docker-compose.override.yml) or use Compose Watch (develop.watch); \
-                         or mount only the host files the container needs (configuration), read-only, at a path the image does not fill",
-                    )
-                    .with_key(format!("{}|{}", svc.service.name.value, mount.target))
-                    .with_view(view)
-                    .with_fix(remove_mount(cx, &svc, mount))
-                    .in_stack(svc.stack),
-                );
+                let mut d = Diagnostic::new(
+                    &Self::META,
+                    Label::new(
+                        mount.span,
+                        format!("replaces {} with {host} from the host", mount.target),
+                    ),
+                    message,
+                )
+                .with_related(related)
+                .with_key(format!("{}|{}", svc.service.name.value, mount.target))
+                .with_view(view)
+                .in_stack(svc.stack);
+                if production {
+                    d = d
+                        .with_help(
+                            "remove this mount from the production file: the image already contains the build output. \
+                             For live reload, move it to a development overlay (docker-compose.override.yml) or use Compose Watch (develop.watch); \
+                             or mount only the host files the container needs (configuration), read-only, at a path the image does not fill",
+                        )
+                        .with_fix(remove_mount(cx, &svc, mount));
+                } else {
+                    let deps: Vec<&str> = paths
+                        .iter()
+                        .copied()
+                        .filter(|p| is_dependency_dir(p))
+                        .collect();
+                    d = if deps.len() == paths.len() {
+                        let keep: Vec<String> = deps.iter().map(|p| format!("`- {p}`")).collect();
+                        d.with_help(format!(
+                            "keep the image's copy visible with an anonymous volume listed after the bind mount ({}), \
+                             or install the dependencies in the container's command before it starts",
+                            keep.join(", ")
+                        ))
+                        .with_fix(keep_visible(cx, mount, &deps))
+                    } else {
+                        d.with_help(
+                            "the container starts what only the image has: for development, set a `command:` that builds and runs \
+                             the mounted source (or a watcher that does), or mount the source where it does not cover the build output",
+                        )
+                    };
+                    d.level = crate::diagnostic::Level::Warning;
+                }
+                out.push(d);
             }
         }
     }
+}
+
+/// Directories of installed dependencies: a development command needs them
+/// although it rebuilds everything else from the mounted source.
+fn is_dependency_dir(path: &str) -> bool {
+    path.rsplit('/').next().is_some_and(|name| {
+        matches!(
+            name,
+            "node_modules" | "vendor" | ".venv" | "venv" | "bower_components" | ".bundle"
+        )
+    })
+}
+
+/// Adding anonymous volumes for the hidden paths right after a short-syntax
+/// mount, at its indentation: `- /app/node_modules`.
+fn keep_visible(cx: &Context<'_>, mount: &Volume, paths: &[&str]) -> Option<Fix> {
+    let file = cx.sources.get(mount.span.file)?;
+    let line = file.line_col(mount.span.start).line;
+    if file.line_col(mount.span.end).line != line {
+        return None;
+    }
+    let text = file.line_text(line);
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with("- ") {
+        return None;
+    }
+    let indent = &text[..text.len() - trimmed.len()];
+    let mut insert = format!("{text}\n");
+    for p in paths {
+        insert.push_str(&format!("{indent}- {p}\n"));
+    }
+    Some(Fix {
+        file: mount.span.file,
+        start_line: line,
+        end_line: line,
+        insert,
+        description: "Keep the image's copy visible with an anonymous volume".into(),
+    })
 }

@@ -1,19 +1,22 @@
 use super::b101_mount_shadows_build_output::{container_view, remove_mount, shadow};
-use super::{Context, Rule, RuleMeta, declare_rule};
-use crate::compose::BuildContext;
+use super::{Context, Rule, RuleMeta, ServiceRef, declare_rule};
+use crate::compose::{BuildContext, Volume};
 use crate::diagnostic::{Diagnostic, Label};
-use crate::paths::is_within_posix;
+use crate::paths::{is_within_posix, join_posix};
 
 declare_rule! {
     /// ## What it does
-    /// In a production compose file, reports a service with `build:` that
-    /// bind-mounts its own source over the place where the image copied it:
-    /// the whole build context over a `COPY . /app` destination, or a
-    /// directory that a `COPY` names (`COPY src/ /app/src/` and
-    /// `./src:/app/src`), when the mount hides nothing the image built
-    /// (otherwise `B101` reports it). Single files (configuration), directories
-    /// that `.dockerignore` keeps out of the image, and directories that only a
-    /// `COPY . .` takes along (data, logs, uploads) are not reported. When the
+    /// In a production stack (`berth stacks` shows each stack's class and
+    /// why), reports a service with `build:` that bind-mounts its own source
+    /// over the image, when the mount hides nothing the image built
+    /// (otherwise `B101` reports it): the whole build context, wherever it
+    /// lands; a directory that a `COPY` names (`COPY src/ /app/src/` and
+    /// `./src:/app/src`); a code directory (`src`, `lib`, `app`, ...) that a
+    /// `COPY . /app` carries, at its place below the destination; and a single
+    /// code file or dependency manifest (`server.js`, `package.json`) mounted
+    /// over the copy the image made. Configuration files (`nginx.conf`,
+    /// `php.ini`), directories that `.dockerignore` keeps out of the image,
+    /// and data directories (`uploads`, `logs`) are not reported. When the
     /// Dockerfile cannot be read, only a mount of the whole context is.
     ///
     /// ## Why is this bad?
@@ -72,43 +75,16 @@ impl Rule for SourceMountInProduction {
                     continue;
                 };
                 let rel = crate::paths::slash(rel);
-                if mount.host_is_file
-                    || svc.dockerignore().is_some_and(|d| d.excludes(host, true))
+                if svc
+                    .dockerignore()
+                    .is_some_and(|d| d.excludes(host, !mount.host_is_file))
                     || shadow(&svc, mount).is_some()
                 {
                     continue;
                 }
-                // Source, by what the Dockerfile says: the whole context, or a directory
-                // a COPY names, mounted where the image put it. A directory that only a
-                // `COPY . .` takes along (data, logs, uploads) is not taken for source.
-                let related: Vec<Label> = match svc.image {
-                    Some(image) => image
-                        .context_copies
-                        .iter()
-                        .filter(|c| {
-                            let names_it = if c.src.is_empty() {
-                                rel.is_empty()
-                            } else {
-                                is_within_posix(&format!("/{rel}"), &format!("/{}", c.src))
-                            };
-                            names_it
-                                && (is_within_posix(&c.path, &mount.target)
-                                    || is_within_posix(&mount.target, &c.path))
-                        })
-                        .fold(Vec::new(), |mut labels: Vec<Label>, c| {
-                            if !labels.iter().any(|l| l.span == c.span) {
-                                labels.push(Label::new(
-                                    c.span,
-                                    format!("copies the build context to {} ({})", c.path, c.how),
-                                ));
-                            }
-                            labels
-                        }),
-                    None => Vec::new(),
-                };
-                if related.is_empty() && (svc.image.is_some() || !rel.is_empty()) {
+                let Some(related) = source_evidence(&svc, mount, &rel) else {
                     continue;
-                }
+                };
                 let source = mount.source.as_deref().unwrap_or("");
                 let copied: Vec<&str> = svc
                     .image
@@ -148,4 +124,112 @@ impl Rule for SourceMountInProduction {
             }
         }
     }
+}
+
+/// Directory names that hold code, not data: a `COPY . /app` carries them as
+/// source (`./src:/app/src`).
+const CODE_DIRS: &[&str] = &[
+    "src",
+    "source",
+    "lib",
+    "app",
+    "apps",
+    "server",
+    "client",
+    "api",
+    "cmd",
+    "pkg",
+    "internal",
+    "components",
+    "pages",
+    "routes",
+    "controllers",
+    "models",
+    "views",
+    "handlers",
+    "services",
+    "modules",
+    "packages",
+];
+
+/// File names and extensions of code and dependency manifests: a single
+/// file bind of one of them over the image's copy is a source mount;
+/// configuration (`nginx.conf`, `php.ini`, `settings.yaml`) is not.
+fn is_source_file(name: &str) -> bool {
+    const MANIFESTS: &[&str] = &[
+        "package.json",
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "composer.json",
+        "composer.lock",
+        "Gemfile",
+        "Gemfile.lock",
+        "requirements.txt",
+        "pyproject.toml",
+        "poetry.lock",
+        "uv.lock",
+        "Pipfile",
+        "Pipfile.lock",
+        "go.mod",
+        "go.sum",
+        "Cargo.toml",
+        "Cargo.lock",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
+        "mix.exs",
+        "mix.lock",
+    ];
+    const CODE: &[&str] = &[
+        "js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx", "vue", "svelte", "py", "rb", "php",
+        "go", "rs", "java", "kt", "scala", "cs", "fs", "ex", "exs", "erl", "clj", "dart", "swift",
+    ];
+    MANIFESTS.contains(&name)
+        || name
+            .rsplit_once('.')
+            .is_some_and(|(stem, ext)| !stem.is_empty() && CODE.contains(&ext))
+}
+
+/// Why the mount is source, by what the Dockerfile copied: the `COPY` lines
+/// that put the same files where the mount lands. `None` when it is not
+/// shown to be source (data, configuration, directories no `COPY` names).
+fn source_evidence(svc: &ServiceRef<'_>, mount: &Volume, rel: &str) -> Option<Vec<Label>> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if mount.host_is_file && !is_source_file(name) {
+        return None;
+    }
+    let Some(image) = svc.image else {
+        // Without the Dockerfile only the whole context is known to be source.
+        return (rel.is_empty()).then(Vec::new);
+    };
+    let mut labels: Vec<Label> = Vec::new();
+    for c in &image.context_copies {
+        let names_it = if c.src.is_empty() {
+            // `COPY . /app`: the whole context, or a code directory or code
+            // file of it at the same place below the destination.
+            rel.is_empty()
+                || ((mount.host_is_file || CODE_DIRS.contains(&name))
+                    && mount.target == join_posix(&c.path, rel))
+        } else {
+            is_within_posix(&format!("/{rel}"), &format!("/{}", c.src))
+                && (is_within_posix(&c.path, &mount.target)
+                    || is_within_posix(&mount.target, &c.path))
+        };
+        let lands = rel.is_empty()
+            || !mount.host_is_file
+            || mount.target == c.path
+            || mount.target == join_posix(&c.path, rel);
+        if names_it && lands && !labels.iter().any(|l| l.span == c.span) {
+            labels.push(Label::new(
+                c.span,
+                format!("copies the build context to {} ({})", c.path, c.how),
+            ));
+        }
+    }
+    // The whole build context is source wherever it lands.
+    if labels.is_empty() && !rel.is_empty() {
+        return None;
+    }
+    Some(labels)
 }

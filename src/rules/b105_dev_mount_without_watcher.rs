@@ -61,7 +61,9 @@ impl Rule for DevMountWithoutWatcher {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
-            if svc.stack.production || svc.service.bind_mounts().next().is_none() {
+            if svc.stack.class.class != crate::classify::Class::Development
+                || svc.service.bind_mounts().next().is_none()
+            {
                 continue;
             }
             let (Some(image), Some(build)) = (svc.image, &svc.service.build) else {

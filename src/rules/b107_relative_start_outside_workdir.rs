@@ -50,16 +50,19 @@ impl Rule for RelativeStartOutsideWorkdir {
             if svc.service.command.is_some() || svc.service.entrypoint.is_some() {
                 continue;
             }
-            let new_dir = join_posix(&image.workdir, &wd.value);
-            if new_dir == image.workdir {
+            // Where the image's command resolves is known only with its WORKDIR.
+            let Some(image_workdir) = image.workdir.as_deref() else {
+                continue;
+            };
+            let new_dir = join_posix(image_workdir, &wd.value);
+            if new_dir == image_workdir {
                 continue;
             }
-            let starts = image.entrypoint.iter().chain(
-                image
-                    .cmd
-                    .iter()
-                    .take(usize::from(image.entrypoint.is_none())),
-            );
+            // An entrypoint inherited from the base image runs the CMD it is given.
+            let own_entrypoint = image.entrypoint.as_ref().filter(|e| !e.inherited);
+            let starts = own_entrypoint
+                .into_iter()
+                .chain(image.cmd.iter().take(usize::from(own_entrypoint.is_none())));
             for cmd in starts {
                 let relative: Vec<&String> = if cmd.shell {
                     Vec::new()
@@ -71,7 +74,7 @@ impl Rule for RelativeStartOutsideWorkdir {
                         .collect()
                 };
                 for rel in relative {
-                    let before = join_posix(&image.workdir, rel);
+                    let before = join_posix(image_workdir, rel);
                     let after = join_posix(&new_dir, rel);
                     if image_provides(image, &before) && !image_provides(image, &after) {
                         out.push(
@@ -85,7 +88,7 @@ impl Rule for RelativeStartOutsideWorkdir {
                                     svc.profile_note()
                                 ),
                             )
-                            .with_related(vec![Label::new(cmd.span, format!("runs {rel} relative to WORKDIR {}", image.workdir))])
+                            .with_related(vec![Label::new(cmd.span, format!("runs {rel} relative to WORKDIR {image_workdir}"))])
                             .with_help("remove `working_dir`, or make the command absolute in the Dockerfile or in `command:`")
                             .with_key(format!("{}|{rel}", svc.service.name.value))
                             .in_stack(svc.stack),

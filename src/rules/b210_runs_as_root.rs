@@ -8,7 +8,8 @@ declare_rule! {
     /// (inherited through `FROM <stage>`) names a non-root user, and the base
     /// image's tag does not say it drops root (`...:nonroot`). Services that
     /// only name an `image:` are not reported: berth does not know that
-    /// image's `USER`.
+    /// image's `USER`. Development stacks (see `berth stacks`) are not
+    /// checked: a developer's container runs as root as a matter of course.
     ///
     /// ## Why is this bad?
     /// Root in the container is root on the host's kernel: a compromised
@@ -52,6 +53,10 @@ impl Rule for RunsAsRoot {
             let (Some(image), Some(build)) = (svc.image, &svc.service.build) else {
                 continue;
             };
+            // A developer's container runs as root as a matter of course.
+            if svc.stack.class.class == crate::classify::Class::Development {
+                continue;
+            }
             if let Some(user) = svc.service.settings.scalar("user") {
                 if is_root(&user.value) {
                     out.push(

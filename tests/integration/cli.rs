@@ -13,11 +13,11 @@ fn exit_0_when_clean() {
         .current_dir(fixtures().join("ok/data-volumes"))
         .run();
     assert_eq!(out.code, 0, "{out:?}");
-    // Notes (no restart policy here) are informational and never fail a run.
+    // Nothing says production here, so the production-only notes (restart
+    // policy, healthcheck) stay silent.
     assert!(
-        out.stdout.ends_with(
-            "Found 0 errors, 0 warnings and 2 notes in 1 compose file and 0 Dockerfiles.\n"
-        ),
+        out.stdout
+            .ends_with("No problems found in 1 compose file and 0 Dockerfiles.\n"),
         "{}",
         out.stdout
     );
@@ -296,7 +296,8 @@ fn config_patterns_reclassify_files() {
         &fixtures().join("B101-mount-shadows-build-output/prod-overlay-adds-mount"),
         tmp.path(),
     );
-    // Call every overlay development: the production overlay's mount is no longer checked.
+    // Call every overlay development: the production overlay's mount is no
+    // longer an error, only a development warning.
     std::fs::write(
         tmp.path().join("berth.yml"),
         "patterns:\n  development: ['\\.(dev|production)\\.']\n",
@@ -306,8 +307,20 @@ fn config_patterns_reclassify_files() {
         .args(["check", "--format", "json"])
         .current_dir(tmp.path())
         .run();
-    let ids = crate::support::rule_ids(&out.stdout);
-    assert!(!ids.iter().any(|r| r.starts_with("B1")), "{ids:?}");
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let mounts: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("B1"))
+        .map(|f| (f["level"].as_str().unwrap(), f["class"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        mounts,
+        vec![("warning", "development"), ("warning", "development")],
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -11,4 +11,5 @@ mod malformed;
 mod policy;
 mod publish;
 mod sarif;
+mod stacks;
 mod support;

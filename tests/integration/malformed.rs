@@ -76,3 +76,14 @@ fn committed_malformed_cases_all_end_as_b001() {
         assert!(others.is_empty(), "{}: {others:?}", case.display());
     }
 }
+
+#[test]
+fn a_file_with_b001_gets_no_other_finding() {
+    // A wrong-typed field makes Compose refuse the whole file; the privileged
+    // service and the obsolete `version:` in it are not reported on top.
+    let (code, ids, text) = check_generated(
+        "docker-compose.yml",
+        b"version: '3'\nservices:\n  web:\n    image: nginx:1.27\n    privileged: true\n    ports: 8080\n",
+    );
+    assert_eq!((code, ids), (1, vec!["B001".to_string()]), "{text}");
+}

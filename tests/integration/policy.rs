@@ -254,7 +254,7 @@ fn rule_options_extend_what_rules_look_for() {
     let tmp = tempfile::tempdir().unwrap();
     fs::write(
         tmp.path().join("compose.yaml"),
-        "services:\n  app:\n    image: example/app:1.0\n    restart: always\n    environment:\n      DOOR_PIN: \"4321\"\n    volumes:\n      - /srv/secrets:/secrets:ro\n",
+        "# Production.\nservices:\n  app:\n    image: example/app:1.0\n    restart: always\n    environment:\n      DOOR_PIN: \"4321\"\n    volumes:\n      - /srv/secrets:/secrets:ro\n",
     )
     .unwrap();
     let before = Berth::new()

@@ -128,10 +128,10 @@ fn mount_findings_carry_a_view_and_a_fix() {
          ├── (all of it)  ← from the image\n└── requirements.txt  ← from the image\n\n\
          With `./api:/srv/api`, /srv/api is ./api from the host instead:\n/srv/api\n└── Dockerfile\n"
     );
-    // `volumes:` and its only entry, lines 5 and 6, with their line breaks.
+    // `volumes:` and its only entry, lines 6 and 7, with their line breaks.
     assert_eq!(
         result["fixes"][0]["artifactChanges"][0]["replacements"][0],
-        serde_json::json!({"deletedRegion": {"startLine": 5, "startColumn": 1, "endLine": 7, "endColumn": 1},
+        serde_json::json!({"deletedRegion": {"startLine": 6, "startColumn": 1, "endLine": 8, "endColumn": 1},
             "insertedContent": {"text": ""}})
     );
     // With a second volume entry only the mount's own line goes.
