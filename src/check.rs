@@ -174,18 +174,43 @@ fn join_image(
 }
 
 /// The build context's tool configuration that moves output (`.yarnrc`),
-/// read only when the Dockerfile runs that tool.
+/// read only when the Dockerfile runs that tool: at the context's root, or
+/// in a directory whose files a `COPY` takes (`COPY assets/*yarn* ./`).
 fn context_files(df: &Dockerfile, dir: &Path) -> dockerfile::run::ContextFiles {
     let runs_yarn = df.stages.iter().any(|st| {
         st.instructions.iter().any(
             |i| matches!(i, dockerfile::Instruction::Run { script, .. } if script.contains("yarn")),
         )
     });
-    dockerfile::run::ContextFiles {
-        yarnrc: runs_yarn
-            .then(|| read_text(&dir.join(".yarnrc")).ok())
-            .flatten(),
+    if !runs_yarn {
+        return Default::default();
     }
+    let mut dirs: Vec<String> = vec![String::new()];
+    for st in &df.stages {
+        for i in &st.instructions {
+            if let dockerfile::Instruction::Copy {
+                from: None,
+                sources,
+                ..
+            } = i
+            {
+                for src in sources {
+                    if let Some((parent, _)) = src.trim_start_matches("./").rsplit_once('/')
+                        && !parent.contains(['$', '*', '?', '['])
+                        && !parent.starts_with("..")
+                        && !dirs.iter().any(|d| d == parent)
+                        && dirs.len() < 8
+                    {
+                        dirs.push(parent.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let yarnrc = dirs
+        .iter()
+        .find_map(|d| read_text(&dir.join(d).join(".yarnrc")).ok());
+    dockerfile::run::ContextFiles { yarnrc }
 }
 
 /// Does `path` (lexically under `base`, itself inside the scan root) pass
@@ -229,9 +254,10 @@ fn plan(
     env: &Env,
     cwd: &Path,
     table: &FileTable,
-) -> (Vec<StackSpec>, Vec<(Vec<PathBuf>, String)>) {
+) -> (Vec<StackSpec>, Plan) {
     let mut specs = config.stacks();
     let mut notes = Vec::new();
+    let mut only_with = Vec::new();
     let covered: BTreeSet<PathBuf> = specs
         .iter()
         .flat_map(|s| {
@@ -267,6 +293,28 @@ fn plan(
             continue;
         }
         let scripts = runs::invocations(&dir, &root, &|p| display_path(p, cwd));
+        // A command that names several of this directory's files is a stack
+        // the repository runs: check exactly that (`-f a.yml -f b.override.yml`).
+        for inv in &scripts {
+            let listed: Vec<PathBuf> = inv
+                .files
+                .iter()
+                .filter_map(|name| files.iter().find(|f| file_name(f) == *name).cloned())
+                .collect();
+            if listed.len() >= 2 && listed.len() == inv.files.len() {
+                let production = !listed.iter().any(|f| config.classifier.is_development(f));
+                notes.push((
+                    listed.clone(),
+                    format!("{} runs these files together", inv.at),
+                ));
+                specs.push(StackSpec {
+                    files: listed,
+                    production,
+                    env_files: Vec::new(),
+                    name: None,
+                });
+            }
+        }
         for spec in planned {
             if let [only] = spec.files.as_slice() {
                 let name = file_name(only);
@@ -274,6 +322,18 @@ fn plan(
                     notes.push((
                         spec.files.clone(),
                         format!("{} runs `{name}` on its own", inv.at),
+                    ));
+                } else if let Some(inv) = scripts.iter().find(|i| i.files.contains(&name)) {
+                    // The scripts name it only together with other files.
+                    let with: Vec<&str> = inv
+                        .files
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|f| *f != name)
+                        .collect();
+                    only_with.push((
+                        spec.files.clone(),
+                        format!("{} runs it only with `{}`", inv.at, with.join("`, `")),
                     ));
                 }
             }
@@ -292,6 +352,11 @@ fn plan(
                 (false, true) => (true, false),
                 (true, false) => (false, true),
                 (false, false) => (true, true),
+                // The scripts run it only with other files: that stack was
+                // added above, and neither guess is what runs.
+                (true, true) if scripts.iter().any(|i| i.files.contains(&overlay_name)) => {
+                    (false, false)
+                }
                 (true, true) => {
                     let complete = is_complete(table, overlay);
                     (complete, !complete)
@@ -328,7 +393,16 @@ fn plan(
     }
     specs.sort();
     specs.dedup();
-    (specs, notes)
+    (specs, Plan { notes, only_with })
+}
+
+/// What planning learnt from the repository's scripts, by stack files.
+#[derive(Debug, Default)]
+struct Plan {
+    /// How a stack is run (`Makefile:3 runs X on its own`).
+    notes: Vec<(Vec<PathBuf>, String)>,
+    /// Single files the scripts run only together with other files.
+    only_with: Vec<(Vec<PathBuf>, String)>,
 }
 
 /// What the repository around a stack says of it: README prose that the
@@ -339,7 +413,7 @@ fn surroundings(
     stack: &Stack,
     root: &Path,
     cwd: &Path,
-    notes: &[(Vec<PathBuf>, String)],
+    planned: &Plan,
     readmes: &mut HashMap<PathBuf, Option<String>>,
 ) -> crate::classify::Surroundings {
     let mut around = crate::classify::Surroundings::default();
@@ -368,12 +442,17 @@ fn surroundings(
         ]
         .iter()
         .find(|o| stack.dir.join(o).is_file());
-        let run_alone = notes.iter().any(|(f, _)| f == &spec.files);
+        let run_alone = planned.notes.iter().any(|(f, _)| f == &spec.files);
         if let Some(o) = overlay
             && !run_alone
         {
-            around.overridden_by = Some((*o).to_string());
+            around.overridden_by = Some(format!(
+                "`docker compose up` loads `{o}` with it, and no script runs it alone"
+            ));
         }
+    }
+    if let Some((_, why)) = planned.only_with.iter().find(|(f, _)| f == &spec.files) {
+        around.overridden_by = Some(why.clone());
     }
     around
 }
@@ -448,7 +527,7 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         .filter(|f| !config.ignores(&f.path))
         .collect();
     let table = FileTable::new(&opts.cwd);
-    let (specs, plan_notes) = plan(&found, &config, &opts.env, &opts.cwd, &table);
+    let (specs, planned) = plan(&found, &config, &opts.env, &opts.cwd, &table);
     let roots: HashMap<&Path, &Path> = found
         .iter()
         .map(|f| (f.path.as_path(), f.root.as_path()))
@@ -615,9 +694,9 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         let root = stack_roots
             .get(fi)
             .map_or(opts.cwd.as_path(), PathBuf::as_path);
-        let around = surroundings(spec, stack, root, &opts.cwd, &plan_notes, &mut readme_cache);
+        let around = surroundings(spec, stack, root, &opts.cwd, &planned, &mut readme_cache);
         let mut class = classify(stack, declared, &own, &sources, root, &around);
-        for (_, why) in plan_notes.iter().filter(|(f, _)| *f == spec.files) {
+        for (_, why) in planned.notes.iter().filter(|(f, _)| *f == spec.files) {
             class.evidence.push(crate::classify::Evidence {
                 points_to: class.class,
                 what: why.clone(),

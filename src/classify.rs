@@ -127,8 +127,9 @@ pub struct Surroundings {
     /// Signals from the repository's prose and scripts (a README that says
     /// the set-up is not for production); they count as content.
     pub signals: Vec<Evidence>,
-    /// A base file run alone although an override file sits beside it:
-    /// `docker compose up` would load both, and no script runs it alone.
+    /// Why this file, checked alone, is not what runs: an override file
+    /// beside a base file (`docker compose up` loads both), or scripts that
+    /// run it only together with other files.
     pub overridden_by: Option<String>,
 }
 
@@ -225,12 +226,10 @@ pub fn classify(
     // Nobody runs this file alone: its production look is not evidence
     // that it runs in production as it is.
     let class = match (&around.overridden_by, class) {
-        (Some(overlay), Class::Production) if name_class.is_none() => {
+        (Some(why), Class::Production) if name_class.is_none() => {
             evidence.push(Evidence {
                 points_to: Class::Unknown,
-                what: format!(
-                    "`docker compose up` loads `{overlay}` with it, and no script runs it alone"
-                ),
+                what: why.clone(),
                 span: None,
             });
             Class::Unknown
@@ -334,6 +333,15 @@ fn is_environment_key(key: &str) -> bool {
         || key == "ENV"
 }
 
+/// Log level settings: `debug` or `trace` there is a developer's set-up.
+const LOG_LEVEL_KEYS: &[&str] = &[
+    "LOG_LEVEL",
+    "RUST_LOG",
+    "LOGLEVEL",
+    "APP_LOG_LEVEL",
+    "LOGGING_LEVEL",
+];
+
 fn environment_class(value: &str) -> Option<Class> {
     let v = value.trim().to_ascii_lowercase();
     // `SPRING_PROFILES_ACTIVE=dev,metrics`: any of the profiles.
@@ -377,6 +385,15 @@ fn service_signals(svc: &Service, image: Option<&ImageFacts>, out: &mut Vec<Evid
             // The `debug` package's namespaces (`DEBUG=app:*`): debug logging on.
             Some(Class::Development)
         } else if key == "XDEBUG_MODE" && !value.value.trim().eq_ignore_ascii_case("off") {
+            Some(Class::Development)
+        } else if LOG_LEVEL_KEYS.contains(&key)
+            && value
+                .value
+                .to_ascii_lowercase()
+                .split([',', '=', ' ', '"'])
+                .any(|w| matches!(w, "debug" | "trace"))
+        {
+            // Debug logging is how developers run a service, not how it is deployed.
             Some(Class::Development)
         } else {
             None
@@ -516,6 +533,9 @@ fn starts_build_output(svc: &Service, image: Option<&ImageFacts>) -> Option<Evid
         for sp in crate::dockerfile::facts::start_paths(&argv, shell, workdir.as_deref(), span) {
             let built = image.filled.iter().find(|f| {
                 is_within_posix(&sp.path, &f.path)
+                    && !["RUN chmod", "RUN sed", "RUN dos2unix"]
+                        .iter()
+                        .any(|edit| f.how.starts_with(edit))
                     && !sp.path.split('/').any(|part| {
                         matches!(
                             part,
@@ -646,6 +666,14 @@ const PROD_SERVER: &str = "a production server";
 
 fn one_command(words: &[&str]) -> Option<(Class, &'static str)> {
     let first = base(words.first()?);
+    // `./start-dev.sh`, `/opt/startup.dev.sh`: a script named for development.
+    if words
+        .first()
+        .is_some_and(|w| w.contains('/') || w.ends_with(".sh"))
+        && by_name(first) == Some(Class::Development)
+    {
+        return Some((Class::Development, "a script named for development"));
+    }
     let rest = words.get(1..).unwrap_or(&[]);
     let has = |w: &str| rest.contains(&w);
     let sub = rest
@@ -804,6 +832,8 @@ mod tests {
             "sleep infinity",
             "php artisan serve --host=0.0.0.0",
             "uv run fastapi dev app/main.py",
+            "/opt/startup.relational.dev.sh",
+            "./scripts/start-dev.sh",
         ] {
             assert!(dev(c), "{c}");
         }
@@ -825,6 +855,7 @@ mod tests {
             "vite build",
             "uvicorn app:app --host 0.0.0.0",
             "npm run build",
+            "./scripts/start.sh",
         ] {
             assert_eq!(command_class(c), None, "{c}");
         }

@@ -171,7 +171,7 @@ fn find_compose(s: &str) -> Option<usize> {
 /// What the scripts say of an overlay: run alone, or on top of the base file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Usage {
-    /// Commands that name the overlay without the base file.
+    /// Commands that name the overlay and nothing else.
     pub alone: Vec<String>,
     /// Commands that name the base file and the overlay.
     pub with_base: Vec<String>,
@@ -185,7 +185,7 @@ pub fn usage(invocations: &[Invocation], base: &str, overlay: &str) -> Usage {
         }
         if inv.files.iter().any(|f| f == base) {
             u.with_base.push(inv.at.clone());
-        } else {
+        } else if inv.files.len() == 1 {
             u.alone.push(inv.at.clone());
         }
     }

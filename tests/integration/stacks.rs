@@ -307,3 +307,56 @@ fn text_output_lists_class_and_evidence() {
         "development  compose.yaml\n    development  compose.yaml:4: service `web` runs `npm run dev`, a development server\n"
     );
 }
+
+#[test]
+fn files_the_scripts_run_together_are_one_stack() {
+    // The README runs an alternative base only with the override file: that
+    // pair is the stack, and the alternative base alone is not production.
+    let arm = "services:\n  api:\n    build: .\n    command: java -jar /app/app.jar\n";
+    let p = project(&[
+        ("docker-compose.yml", arm),
+        ("docker-compose.arm64.yml", arm),
+        (
+            "docker-compose.override.yml",
+            "services:\n  api:\n    environment:\n      SPRING_PROFILES_ACTIVE: dev\n",
+        ),
+        (
+            "README.md",
+            "On arm64:\n\n    docker compose -f docker-compose.arm64.yml -f docker-compose.override.yml up\n",
+        ),
+    ]);
+    let all = stacks(p.path());
+    let pair = all
+        .iter()
+        .find(|s| s.0 == "docker-compose.arm64.yml + docker-compose.override.yml")
+        .unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(pair.1, "development");
+    assert!(
+        pair.2
+            .iter()
+            .any(|e| e == "README.md:3 runs these files together"),
+        "{pair:?}"
+    );
+    assert!(
+        !all.iter().any(|s| s.0 == "docker-compose.arm64.yml"),
+        "the alternative base is not planned alone: {all:?}"
+    );
+    // The base file alone: `docker compose up` loads the override with it.
+    assert_eq!(class_of(p.path(), "docker-compose.yml"), "unknown");
+}
+
+#[test]
+fn debug_logging_and_dev_scripts_are_development() {
+    let p = project(&[
+        (
+            "a/compose.yaml",
+            "services:\n  api:\n    image: example/api:1.0\n    environment:\n      RUST_LOG: warn,api=debug\n",
+        ),
+        (
+            "b/compose.yaml",
+            "services:\n  api:\n    image: example/api:1.0\n    command: ./scripts/start-dev.sh\n",
+        ),
+    ]);
+    assert_eq!(class_of(p.path(), "a/compose.yaml"), "development");
+    assert_eq!(class_of(p.path(), "b/compose.yaml"), "development");
+}
