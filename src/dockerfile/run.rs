@@ -259,6 +259,94 @@ fn truthy(v: &str) -> Option<bool> {
     }
 }
 
+/// Commands that set up the system or the shell and build nothing in the
+/// directory they run in.
+const NOT_BUILDS: &[&str] = &[
+    "apt-get",
+    "apt",
+    "apk",
+    "yum",
+    "dnf",
+    "microdnf",
+    "zypper",
+    "pacman",
+    "useradd",
+    "adduser",
+    "addgroup",
+    "groupadd",
+    "usermod",
+    "groupmod",
+    "userdel",
+    "mkdir",
+    "rmdir",
+    "touch",
+    "ln",
+    "echo",
+    "printf",
+    "cat",
+    "chown",
+    "chgrp",
+    "ls",
+    "true",
+    "false",
+    "set",
+    "test",
+    "[",
+    "locale-gen",
+    "localedef",
+    "update-ca-certificates",
+    "ldconfig",
+    "sleep",
+    "ulimit",
+    "umask",
+    "source",
+    ".",
+    "eval",
+    "exit",
+    "trap",
+    "id",
+    "whoami",
+    "env",
+    "printenv",
+    "pwd",
+    "which",
+    "command",
+    "type",
+    "hash",
+    "gpg",
+    "gpgconf",
+    "dpkg",
+    "dpkg-reconfigure",
+    "update-alternatives",
+    "rpm",
+    "gem",
+    "pecl",
+    "corepack",
+    "npx",
+    "nvm",
+    "rustup",
+    "sdk",
+    "setcap",
+    "chsh",
+    "passwd",
+    "su",
+    "sudo",
+    "find",
+    "grep",
+    "xargs",
+    "tee",
+    "sort",
+    "head",
+    "tail",
+    "wc",
+    "date",
+    "uname",
+    "mknod",
+    "mkfifo",
+    "sync",
+    "fc-cache",
+];
+
 fn command(cx: &mut Cx<'_>, settings: &mut Settings, tool: &str, args: &[String]) {
     match tool {
         "cd" => {
@@ -366,6 +454,13 @@ fn command(cx: &mut Cx<'_>, settings: &mut Settings, tool: &str, args: &[String]
                 python(cx, args);
             } else if tool.starts_with("pip") && is_versioned(tool, "pip") {
                 pip(cx, args);
+            } else if !NOT_BUILDS.contains(&tool) && !tool.starts_with("docker-php-") {
+                // A tool berth does not know (`./build.sh`, `zig build`,
+                // `bazel build`) may leave output anywhere in the directory
+                // it runs in: an unknown build there. B101 counts it only for
+                // a start file that no `COPY` of the context brings.
+                let dir = cx.cwd.clone();
+                cx.unknown_build(dir);
             }
         }
     }

@@ -163,6 +163,11 @@ pub(crate) fn image_provides(image: &crate::dockerfile::ImageFacts, path: &str) 
             .iter()
             .any(|c| is_within_posix(path, &c.path))
         || image.provided.iter().any(|p| is_within_posix(path, p))
+        // A build berth cannot name ran around it: the image may well have it.
+        || image
+            .unknown_builds
+            .iter()
+            .any(|b| is_within_posix(path, &b.path))
 }
 
 /// What `mount` hides of the service's image, if anything.
