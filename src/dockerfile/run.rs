@@ -259,93 +259,32 @@ fn truthy(v: &str) -> Option<bool> {
     }
 }
 
-/// Commands that set up the system or the shell and build nothing in the
-/// directory they run in.
-const NOT_BUILDS: &[&str] = &[
-    "apt-get",
-    "apt",
-    "apk",
-    "yum",
-    "dnf",
-    "microdnf",
-    "zypper",
-    "pacman",
-    "useradd",
-    "adduser",
-    "addgroup",
-    "groupadd",
-    "usermod",
-    "groupmod",
-    "userdel",
-    "mkdir",
-    "rmdir",
-    "touch",
-    "ln",
-    "echo",
-    "printf",
-    "cat",
-    "chown",
-    "chgrp",
-    "ls",
-    "true",
-    "false",
-    "set",
-    "test",
-    "[",
-    "locale-gen",
-    "localedef",
-    "update-ca-certificates",
-    "ldconfig",
-    "sleep",
-    "ulimit",
-    "umask",
-    "source",
-    ".",
-    "eval",
-    "exit",
-    "trap",
-    "id",
-    "whoami",
-    "env",
-    "printenv",
-    "pwd",
-    "which",
-    "command",
-    "type",
-    "hash",
-    "gpg",
-    "gpgconf",
-    "dpkg",
-    "dpkg-reconfigure",
-    "update-alternatives",
-    "rpm",
-    "gem",
-    "pecl",
-    "corepack",
-    "npx",
-    "nvm",
-    "rustup",
-    "sdk",
-    "setcap",
-    "chsh",
-    "passwd",
-    "su",
-    "sudo",
-    "find",
-    "grep",
-    "xargs",
-    "tee",
-    "sort",
-    "head",
-    "tail",
-    "wc",
-    "date",
-    "uname",
-    "mknod",
-    "mkfifo",
-    "sync",
-    "fc-cache",
+/// Build tools without a table of their own, and archive extractors.
+const BUILD_TOOLS: &[&str] = &[
+    "cmake", "ninja", "meson", "scons", "bazel", "bazelisk", "buck", "buck2", "zig", "ant", "sbt",
+    "lein", "mix", "rebar3", "stack", "cabal", "dune", "swift", "elm", "hugo", "jekyll", "zola",
+    "nx", "turbo", "lerna", "rake", "tar", "unzip", "7z", "bsdtar",
 ];
+
+/// Does a command whose tool berth has no table for build something? A
+/// script run by path (`./build.sh`, `sh scripts/build.sh`), a known build
+/// tool, or any tool asked to `build`, `compile` or `package`. System
+/// set-up (`apt-get`, `useradd`, `sed` on /etc) is not.
+fn looks_like_a_build(tool: &str, args: &[String]) -> bool {
+    let by_path = tool.contains('/') || tool.ends_with(".sh");
+    let script = matches!(tool, "sh" | "bash" | "ash" | "dash" | "zsh")
+        && args
+            .iter()
+            .find(|a| !a.starts_with('-'))
+            .is_some_and(|a| a.contains('/') || a.ends_with(".sh"));
+    let verb = args.first().is_some_and(|a| {
+        matches!(
+            a.as_str(),
+            "build" | "compile" | "package" | "bundle" | "dist" | "assemble"
+        )
+    });
+    by_path || script || verb || BUILD_TOOLS.contains(&tool)
+}
 
 fn command(cx: &mut Cx<'_>, settings: &mut Settings, tool: &str, args: &[String]) {
     match tool {
@@ -454,12 +393,23 @@ fn command(cx: &mut Cx<'_>, settings: &mut Settings, tool: &str, args: &[String]
                 python(cx, args);
             } else if tool.starts_with("pip") && is_versioned(tool, "pip") {
                 pip(cx, args);
-            } else if !NOT_BUILDS.contains(&tool) && !tool.starts_with("docker-php-") {
-                // A tool berth does not know (`./build.sh`, `zig build`,
-                // `bazel build`) may leave output anywhere in the directory
-                // it runs in: an unknown build there. B101 counts it only for
-                // a start file that no `COPY` of the context brings.
-                let dir = cx.cwd.clone();
+            } else if looks_like_a_build(tool, args) {
+                // A build berth has no table for (`./build.sh`, `zig build`,
+                // `bazel build`) may leave output anywhere in the directory it
+                // runs in: an unknown build there. B101 counts it only for a
+                // start file that no `COPY` of the context brings. An archive
+                // extracted elsewhere (`tar -C DIR`, `unzip -d DIR`) lands there.
+                let elsewhere = match tool {
+                    "tar" | "bsdtar" => parse(args, &["-C", "--directory", "-f", "--file"])
+                        .value(&["-C", "--directory"])
+                        .map(str::to_string),
+                    "unzip" => parse(args, &["-d"]).value(&["-d"]).map(str::to_string),
+                    _ => None,
+                };
+                let dir = match elsewhere {
+                    Some(d) => cx.path(&d),
+                    None => cx.cwd.clone(),
+                };
                 cx.unknown_build(dir);
             }
         }
@@ -1708,6 +1658,38 @@ pub(crate) fn expand_lenient(s: &str, lookup: impl Fn(&str) -> Option<String>) -
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn builds_without_a_table() {
+        let builds = |script: &str| -> Vec<String> {
+            analyse(
+                script,
+                Some("/app"),
+                &BTreeMap::new(),
+                &mut Settings::default(),
+            )
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::UnknownBuild(p, _) => Some(p),
+                _ => None,
+            })
+            .collect()
+        };
+        assert_eq!(builds("./build.sh --release"), vec!["/app"]);
+        assert_eq!(builds("sh scripts/build.sh"), vec!["/app"]);
+        assert_eq!(builds("zig build -Doptimize=ReleaseSafe"), vec!["/app"]);
+        assert_eq!(builds("mytool build"), vec!["/app"]);
+        assert_eq!(builds("tar xzf /tmp/a.tgz -C /opt/a"), vec!["/opt/a"]);
+        assert_eq!(builds("unzip -q app.zip -d out"), vec!["/app/out"]);
+        for none in [
+            "apt-get update && apt-get install -y curl",
+            "delgroup dialout && addgroup -S app",
+            "echo x >> /etc/conf",
+            "sh -c 'echo hi'",
+        ] {
+            assert_eq!(builds(none), Vec::<String>::new(), "{none}");
+        }
+    }
 
     #[test]
     fn yarnrc_moves_node_modules() {

@@ -237,7 +237,7 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
                     .strip_prefix(b.path.as_str())
                     .and_then(|rel| rel.trim_start_matches('/').split('/').next())
                     .is_some_and(|first| OUTPUT_DIRS.contains(&first))
-                    || !copied_from_context(svc, image, &sp.path))
+                    || (!copied_from_context(svc, image, &sp.path) && !host_has(mount, &sp.path)))
         });
         if let Some(b) = builder {
             hidden.push((
@@ -282,6 +282,17 @@ fn copied_from_context(
             _ => true,
         }
     })
+}
+
+/// The bind source on the host holds `path` (a file the repository has):
+/// then the mount provides the start file rather than hiding it (B103's
+/// case). Read only for start files no table explains.
+fn host_has(mount: &Volume, path: &str) -> bool {
+    let (Some(host), Some(rel)) = (&mount.host_path, path.strip_prefix(mount.target.as_str()))
+    else {
+        return false;
+    };
+    host.join(rel.trim_start_matches('/')).exists()
 }
 
 /// The host's copy of a path the mount hides is an executable file: a
