@@ -104,12 +104,22 @@ impl Rule for SourceMountInProduction {
                     Diagnostic::new(
                         &Self::META,
                         Label::new(mount.span, format!("mounts {source} over {}", mount.target)),
-                        format!(
-                            "production service `{}`{} bind-mounts `{source}`, part of its own build context, at `{}`: the container runs the host's files instead of the image's",
-                            svc.service.name.value,
-                            svc.profile_note(),
-                            mount.target
-                        ),
+                        if related.is_empty() && svc.image.is_some() {
+                            // The image carries no code there: the host checkout is the code.
+                            format!(
+                                "production service `{}`{} bind-mounts `{source}`, its whole build context, at `{}`: it runs the host's checkout, not code the image carries",
+                                svc.service.name.value,
+                                svc.profile_note(),
+                                mount.target
+                            )
+                        } else {
+                            format!(
+                                "production service `{}`{} bind-mounts `{source}`, part of its own build context, at `{}`: the container runs the host's files instead of the image's",
+                                svc.service.name.value,
+                                svc.profile_note(),
+                                mount.target
+                            )
+                        },
                     )
                     .with_related(related)
                     .with_help(
