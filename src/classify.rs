@@ -482,10 +482,29 @@ fn service_signals(svc: &Service, image: Option<&ImageFacts>, out: &mut Vec<Evid
     if let Some(e) = starts_build_output(svc, image) {
         out.push(e);
     }
+    // `rails s` serves whatever environment it is given.
+    let rails_production = settings
+        .environment
+        .iter()
+        .chain(&settings.build_args)
+        .any(|kv| {
+            matches!(kv.key.value.as_str(), "RAILS_ENV" | "RACK_ENV")
+                && kv
+                    .value
+                    .as_ref()
+                    .is_some_and(|v| v.value.trim().eq_ignore_ascii_case("production"))
+        });
     for (text, span) in runs {
         // An nginx or php-fpm image in front of a development server says
         // nothing: only a service berth builds tells production by its command.
-        if let Some((class, why)) = command_class(&text)
+        let found = command_class(&text).map(|(class, why)| {
+            if class == Class::Development && rails_production && text.contains("rails") {
+                (Class::Production, PROD_SERVER)
+            } else {
+                (class, why)
+            }
+        });
+        if let Some((class, why)) = found
             && (class == Class::Development || svc.build.is_some())
         {
             out.push(Evidence {

@@ -113,6 +113,8 @@ pub fn analyse(
             } else if !matches!(
                 first.as_str(),
                 "sudo" | "exec" | "time" | "env" | "npx" | "command" | "nice" | "nohup"
+                    // Shell grammar before a command: `if ...; then composer install; else ...`.
+                    | "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{"
             ) {
                 break;
             }
@@ -1658,6 +1660,23 @@ pub(crate) fn expand_lenient(s: &str, lookup: impl Fn(&str) -> Option<String>) -
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn commands_inside_shell_conditionals() {
+        let out: Vec<String> = analyse(
+            "if [ \"$ENV\" = dev ]; then composer install; else composer install --no-dev; fi",
+            Some("/var/www/html"),
+            &BTreeMap::new(),
+            &mut Settings::default(),
+        )
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Output(p, _) => Some(p),
+            _ => None,
+        })
+        .collect();
+        assert_eq!(out, vec!["/var/www/html/vendor", "/var/www/html/vendor"]);
+    }
 
     #[test]
     fn builds_without_a_table() {
