@@ -20,6 +20,7 @@ fn bench(c: &mut Criterion) {
         select: Vec::new(),
         cwd: dir.path().to_path_buf(),
         env: berth::compose::Env::default(),
+        report_stacks: false,
     };
     let mut group = c.benchmark_group("check");
     group.sample_size(20);

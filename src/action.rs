@@ -78,6 +78,7 @@ pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
             select: Vec::new(),
             cwd: cwd.clone(),
             env: check_env(),
+            report_stacks: false,
         })?;
         std::fs::write(&sarif_path, report::sarif::render(&outcome))
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", sarif_path.display()))?;

@@ -32,6 +32,9 @@ pub struct CheckOptions {
     /// Directory that reported paths are relative to (the SARIF `%SRCROOT%`).
     pub cwd: PathBuf,
     pub env: Env,
+    /// Keep each stack's class and evidence for `berth stacks` (a check
+    /// alone does not build that text).
+    pub report_stacks: bool,
 }
 
 /// The result of a check.
@@ -254,6 +257,7 @@ fn plan(
     env: &Env,
     cwd: &Path,
     table: &FileTable,
+    repo: &mut runs::Repository<'_>,
 ) -> (Vec<StackSpec>, Plan) {
     let mut specs = config.stacks();
     let mut notes = Vec::new();
@@ -284,6 +288,18 @@ fn plan(
                 .push(f.path.clone());
         }
     }
+    // Whether an overlay is complete needs it parsed: parse the candidates in
+    // parallel now (the table keeps them for loading) rather than one by one
+    // in the loop below.
+    let overlays: Vec<&PathBuf> = by_dir
+        .values()
+        .filter(|(_, files)| files.len() >= 2)
+        .flat_map(|(_, files)| files.iter())
+        .filter(|f| !discover::BASE_NAMES.contains(&file_name(f).as_str()))
+        .collect();
+    overlays.par_iter().for_each(|f| {
+        table.compose(f);
+    });
     for (dir, (root, files)) in by_dir {
         let compose_file = compose_file_setting(&dir, env, cwd);
         let planned =
@@ -292,7 +308,7 @@ fn plan(
             specs.extend(planned);
             continue;
         }
-        let scripts = runs::invocations(&dir, &root, &|p| display_path(p, cwd));
+        let scripts = repo.invocations(&dir, &root, &|p| display_path(p, cwd));
         // A command that names several of this directory's files is a stack
         // the repository runs: check exactly that (`-f a.yml -f b.override.yml`).
         for inv in &scripts {
@@ -414,15 +430,10 @@ fn surroundings(
     root: &Path,
     cwd: &Path,
     planned: &Plan,
-    readmes: &mut HashMap<PathBuf, Option<String>>,
+    repo: &mut runs::Repository<'_>,
 ) -> crate::classify::Surroundings {
     let mut around = crate::classify::Surroundings::default();
-    let said = readmes
-        .entry(stack.dir.clone())
-        .or_insert_with(|| {
-            runs::readme_says_not_for_production(&stack.dir, root, &|p| display_path(p, cwd))
-        })
-        .clone();
+    let said = repo.not_for_production(&stack.dir, root, &|p| display_path(p, cwd));
     if let Some(at) = said {
         around.signals.push(crate::classify::Evidence {
             points_to: Class::Development,
@@ -441,7 +452,7 @@ fn surroundings(
             "docker-compose.override.yml",
         ]
         .iter()
-        .find(|o| stack.dir.join(o).is_file());
+        .find(|o| repo.has(&stack.dir.join(o)));
         let run_alone = planned.notes.iter().any(|(f, _)| f == &spec.files);
         if let Some(o) = overlay
             && !run_alone
@@ -527,7 +538,11 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         .filter(|f| !config.ignores(&f.path))
         .collect();
     let table = FileTable::new(&opts.cwd);
-    let (specs, planned) = plan(&found, &config, &opts.env, &opts.cwd, &table);
+    // What the walk saw answers "is there a README or a Makefile here?"
+    // without a system call; files named on the command line were not walked.
+    let mut repo =
+        runs::Repository::new((!seen.files.is_empty()).then_some((&seen.files, &seen.dirs)));
+    let (specs, planned) = plan(&found, &config, &opts.env, &opts.cwd, &table, &mut repo);
     let roots: HashMap<&Path, &Path> = found
         .iter()
         .map(|f| (f.path.as_path(), f.root.as_path()))
@@ -675,7 +690,6 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
     let compose_files = table.compose_count();
     let sources = table.into_sources();
     // Each stack's class, from berth.yml, names, and what its services run.
-    let mut readme_cache: HashMap<PathBuf, Option<String>> = HashMap::new();
     for (fi, (stack, spec)) in files.iter_mut().zip(&specs).enumerate() {
         let declared =
             if spec.name.is_some() || spec.files.iter().any(|f| config.classifier.declares(f)) {
@@ -694,8 +708,16 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         let root = stack_roots
             .get(fi)
             .map_or(opts.cwd.as_path(), PathBuf::as_path);
-        let around = surroundings(spec, stack, root, &opts.cwd, &planned, &mut readme_cache);
-        let mut class = classify(stack, declared, &own, &sources, root, &around);
+        let around = surroundings(spec, stack, root, &opts.cwd, &planned, &mut repo);
+        let mut class = classify(
+            stack,
+            declared,
+            &own,
+            &sources,
+            root,
+            &around,
+            opts.report_stacks,
+        );
         for (_, why) in planned.notes.iter().filter(|(f, _)| *f == spec.files) {
             class.evidence.push(crate::classify::Evidence {
                 points_to: class.class,
@@ -728,7 +750,11 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
         unreadable: &unreadable,
     };
     let mut diagnostics = rules::run_all(&cx);
-    let mut stacks: Vec<StackReport> = files.iter().map(|s| stack_report(s, &sources)).collect();
+    let mut stacks: Vec<StackReport> = if opts.report_stacks {
+        files.iter().map(|s| stack_report(s, &sources)).collect()
+    } else {
+        Vec::new()
+    };
     stacks.sort_by(|a, b| a.files.cmp(&b.files));
     stacks.dedup_by(|a, b| a.files == b.files);
     // Secrets never leave berth: mask them in the text every report shows

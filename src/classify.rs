@@ -140,6 +140,7 @@ pub fn classify(
     sources: &SourceMap,
     root: &Path,
     around: &Surroundings,
+    keep_text: bool,
 ) -> Classification {
     let mut evidence = Vec::new();
     if let Declared::Config(class) = declared {
@@ -192,7 +193,7 @@ pub fn classify(
         }
     }
     for (i, svc) in stack.services.iter().enumerate() {
-        service_signals(svc, images.get(&i).copied(), &mut content);
+        service_signals(svc, images.get(&i).copied(), keep_text, &mut content);
     }
     content.extend(around.signals.iter().cloned());
     let dev = content
@@ -368,7 +369,12 @@ fn truthy(value: &str) -> bool {
 }
 
 /// Signals of one service: its environment, build target and start command.
-fn service_signals(svc: &Service, image: Option<&ImageFacts>, out: &mut Vec<Evidence>) {
+fn service_signals(
+    svc: &Service,
+    image: Option<&ImageFacts>,
+    keep_text: bool,
+    out: &mut Vec<Evidence>,
+) {
     let name = &svc.name.value;
     let settings = &svc.settings;
     for kv in settings.environment.iter().chain(&settings.build_args) {
@@ -401,7 +407,9 @@ fn service_signals(svc: &Service, image: Option<&ImageFacts>, out: &mut Vec<Evid
         if let Some(class) = class {
             out.push(Evidence {
                 points_to: class,
-                what: format!("service `{name}` sets {key}={}", value.value.trim()),
+                what: lazy_text(keep_text, || {
+                    format!("service `{name}` sets {key}={}", value.value.trim())
+                }),
                 span: Some(kv.key.span),
             });
         }
@@ -411,27 +419,29 @@ fn service_signals(svc: &Service, image: Option<&ImageFacts>, out: &mut Vec<Evid
         if let Some(class) = class {
             out.push(Evidence {
                 points_to: class,
-                what: format!("service `{name}` builds target `{}`", target.value),
+                what: lazy_text(keep_text, || {
+                    format!("service `{name}` builds target `{}`", target.value)
+                }),
                 span: Some(target.span),
             });
         }
     }
     // What the container runs: the compose command (else the image's CMD),
     // and the compose entrypoint (else the image's ENTRYPOINT).
-    let mut runs: Vec<(String, Option<Span>)> = Vec::new();
+    let mut runs: Vec<(&[String], bool, Option<Span>)> = Vec::new();
     match &svc.command {
-        Some(c) => runs.push((c.value.join(" "), Some(c.span))),
+        Some(c) => runs.push((&c.value, false, Some(c.span))),
         None => {
             if let Some(c) = image.and_then(|i| i.cmd.as_ref()) {
-                runs.push((c.argv.join(" "), Some(c.span)));
+                runs.push((&c.argv, c.shell, Some(c.span)));
             }
         }
     }
     match &svc.entrypoint {
-        Some(e) => runs.push((e.value.join(" "), Some(e.span))),
+        Some(e) => runs.push((&e.value, false, Some(e.span))),
         None => {
             if let Some(e) = image.and_then(|i| i.entrypoint.as_ref()) {
-                runs.push((e.argv.join(" "), Some(e.span)));
+                runs.push((&e.argv, e.shell, Some(e.span)));
             }
         }
     }
@@ -452,7 +462,9 @@ fn service_signals(svc: &Service, image: Option<&ImageFacts>, out: &mut Vec<Evid
         if let Some(r) = restart {
             out.push(Evidence {
                 points_to: Class::Production,
-                what: format!("service `{name}` restarts `{}` to stay up", r.value.trim()),
+                what: lazy_text(keep_text, || {
+                    format!("service `{name}` restarts `{}` to stay up", r.value.trim())
+                }),
                 span: Some(r.span),
             });
         }
@@ -470,16 +482,16 @@ fn service_signals(svc: &Service, image: Option<&ImageFacts>, out: &mut Vec<Evid
         }) {
             out.push(Evidence {
                 points_to: Class::Development,
-                what: format!(
+                what: lazy_text(keep_text, || format!(
                     "service `{name}` mounts `{}` and keeps `{}` from the image under it, the hot-reload pattern",
                     bind.written, keep.target
-                ),
+                )),
                 span: Some(keep.span),
             });
             break;
         }
     }
-    if let Some(e) = starts_build_output(svc, image) {
+    if let Some(e) = starts_build_output(svc, image, keep_text) {
         out.push(e);
     }
     // `rails s` serves whatever environment it is given.
@@ -494,11 +506,14 @@ fn service_signals(svc: &Service, image: Option<&ImageFacts>, out: &mut Vec<Evid
                     .as_ref()
                     .is_some_and(|v| v.value.trim().eq_ignore_ascii_case("production"))
         });
-    for (text, span) in runs {
+    for (argv, shell, span) in runs {
         // An nginx or php-fpm image in front of a development server says
         // nothing: only a service berth builds tells production by its command.
-        let found = command_class(&text).map(|(class, why)| {
-            if class == Class::Development && rails_production && text.contains("rails") {
+        let found = argv_class(argv, shell).map(|(class, why)| {
+            if class == Class::Development
+                && rails_production
+                && argv.iter().any(|w| w.contains("rails"))
+            {
                 (Class::Production, PROD_SERVER)
             } else {
                 (class, why)
@@ -509,7 +524,12 @@ fn service_signals(svc: &Service, image: Option<&ImageFacts>, out: &mut Vec<Evid
         {
             out.push(Evidence {
                 points_to: class,
-                what: format!("service `{name}` runs `{}`, {why}", shorten(&text)),
+                what: lazy_text(keep_text, || {
+                    format!(
+                        "service `{name}` runs `{}`, {why}",
+                        shorten(&argv.join(" "))
+                    )
+                }),
                 span,
             });
         }
@@ -519,7 +539,11 @@ fn service_signals(svc: &Service, image: Option<&ImageFacts>, out: &mut Vec<Evid
 /// A container that starts what its image built (a binary copied from a
 /// build stage, a compiled file) runs an artefact, as production does; a
 /// development container runs its source through a dev server.
-fn starts_build_output(svc: &Service, image: Option<&ImageFacts>) -> Option<Evidence> {
+fn starts_build_output(
+    svc: &Service,
+    image: Option<&ImageFacts>,
+    keep_text: bool,
+) -> Option<Evidence> {
     use crate::paths::{is_within_posix, join_posix};
     let image = image?;
     // Unknown stays unknown: without a known directory, relative start
@@ -565,16 +589,24 @@ fn starts_build_output(svc: &Service, image: Option<&ImageFacts>) -> Option<Evid
             if let Some(f) = built {
                 return Some(Evidence {
                     points_to: Class::Production,
-                    what: format!(
-                        "service `{}` starts `{}`, which its image built ({})",
-                        svc.name.value, sp.path, f.how
-                    ),
+                    what: lazy_text(keep_text, || {
+                        format!(
+                            "service `{}` starts `{}`, which its image built ({})",
+                            svc.name.value, sp.path, f.how
+                        )
+                    }),
                     span: Some(span),
                 });
             }
         }
     }
     None
+}
+
+/// Evidence text only when someone will read it (`berth stacks`): a check
+/// needs the class, not the prose.
+fn lazy_text(keep: bool, f: impl FnOnce() -> String) -> String {
+    if keep { f() } else { String::new() }
 }
 
 fn shorten(s: &str) -> String {
@@ -620,40 +652,7 @@ fn target_class(target: &str) -> Option<Class> {
 pub fn command_class(command: &str) -> Option<(Class, &'static str)> {
     let mut found: Option<(Class, &'static str)> = None;
     for words in crate::shell::split_commands(command) {
-        // Look through `sh -c "..."`: its script is more commands.
-        if let [sh, flag, script, ..] = words.as_slice()
-            && matches!(base(sh), "sh" | "bash" | "ash" | "dash" | "zsh")
-            && flag.starts_with('-')
-            && flag.contains('c')
-        {
-            if let Some(hit) = command_class(script) {
-                if hit.0 == Class::Development {
-                    return Some(hit);
-                }
-                found.get_or_insert(hit);
-            }
-            continue;
-        }
-        let words: Vec<&str> = words
-            .iter()
-            .map(String::as_str)
-            .skip_while(|w| {
-                matches!(
-                    *w,
-                    "exec"
-                        | "env"
-                        | "npx"
-                        | "bunx"
-                        | "dumb-init"
-                        | "tini"
-                        | "--"
-                        | "poetry"
-                        | "pipenv"
-                ) || (w.contains('=') && !w.starts_with('-'))
-            })
-            .collect();
-        let words = strip_runner(&words);
-        if let Some(hit) = one_command(words) {
+        if let Some(hit) = words_class(&words) {
             if hit.0 == Class::Development {
                 return Some(hit);
             }
@@ -661,6 +660,44 @@ pub fn command_class(command: &str) -> Option<(Class, &'static str)> {
         }
     }
     found
+}
+
+/// The class of what an argv runs: exec form is one command (unless Compose
+/// split a shell line into it: `npm ci && npm run dev`), shell form a script.
+fn argv_class(argv: &[String], shell: bool) -> Option<(Class, &'static str)> {
+    match argv {
+        [script] if shell => command_class(script),
+        _ if argv
+            .iter()
+            .any(|w| matches!(w.as_str(), "&&" | "||" | ";" | "|")) =>
+        {
+            command_class(&argv.join(" "))
+        }
+        _ => words_class(argv),
+    }
+}
+
+/// One simple command's words.
+fn words_class(words: &[String]) -> Option<(Class, &'static str)> {
+    // Look through `sh -c "..."`: its script is more commands.
+    if let [sh, flag, script, ..] = words
+        && matches!(base(sh), "sh" | "bash" | "ash" | "dash" | "zsh")
+        && flag.starts_with('-')
+        && flag.contains('c')
+    {
+        return command_class(script);
+    }
+    let words: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .skip_while(|w| {
+            matches!(
+                *w,
+                "exec" | "env" | "npx" | "bunx" | "dumb-init" | "tini" | "--" | "poetry" | "pipenv"
+            ) || (w.contains('=') && !w.starts_with('-'))
+        })
+        .collect();
+    one_command(strip_runner(&words))
 }
 
 /// `bundle exec rails s` → `rails s`; `uv run uvicorn` → `uvicorn`.

@@ -88,6 +88,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         select: args.select.clone(),
         cwd,
         env: Env::from_process(),
+        report_stacks: false,
     })?;
     if let Some(path) = &args.baseline {
         let text = std::fs::read_to_string(path)
@@ -190,6 +191,7 @@ fn run_stacks(args: StacksArgs) -> anyhow::Result<ExitCode> {
         select: Vec::new(),
         cwd,
         env: Env::from_process(),
+        report_stacks: true,
     })?;
     let text = match args.format {
         StacksFormat::Json => {

@@ -42,54 +42,166 @@ pub struct Invocation {
     pub at: String,
 }
 
-/// Every `docker compose -f ...` in the scripts of `dir` and its parents up
-/// to `root`.
-pub fn invocations(dir: &Path, root: &Path, display: &dyn Fn(&Path) -> String) -> Vec<Invocation> {
-    let mut out = Vec::new();
-    let mut dirs: Vec<PathBuf> = dir
-        .ancestors()
-        .take_while(|d| d.starts_with(root))
-        .map(Path::to_path_buf)
-        .collect();
-    if dirs.is_empty() {
-        dirs.push(dir.to_path_buf());
+/// The files of the scanned tree, as the discovery walk saw them (so looking
+/// for scripts and READMEs costs no system call), and what was already read
+/// from them.
+#[derive(Debug, Default)]
+pub struct Repository<'a> {
+    /// Regular files and directories the walk reached; `None`: ask the disk
+    /// (files named on the command line were not walked).
+    walked: Option<(
+        &'a std::collections::HashSet<PathBuf>,
+        &'a std::collections::HashSet<PathBuf>,
+    )>,
+    /// Directories listed so far.
+    listed: std::collections::HashMap<PathBuf, Vec<PathBuf>>,
+    scanned: std::collections::HashMap<PathBuf, Vec<(usize, Vec<String>)>>,
+    readmes: std::collections::HashMap<PathBuf, Option<String>>,
+}
+
+impl<'a> Repository<'a> {
+    /// From the files and directories the walk reached (`None` when nothing
+    /// was walked).
+    pub fn new(
+        walked: Option<(
+            &'a std::collections::HashSet<PathBuf>,
+            &'a std::collections::HashSet<PathBuf>,
+        )>,
+    ) -> Self {
+        Repository {
+            walked,
+            ..Default::default()
+        }
     }
-    for d in dirs {
-        let mut files: Vec<PathBuf> = SCRIPT_FILES.iter().map(|f| d.join(f)).collect();
-        if let Ok(entries) = std::fs::read_dir(&d) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.ends_with(".sh") || name.ends_with(".mk") {
-                    files.push(e.path());
+
+    /// Regular files directly in `dir`, sorted (a directory the walk did not
+    /// reach has none; each directory is listed once).
+    fn files_in(&mut self, dir: &Path) -> Vec<PathBuf> {
+        if let Some((files, dirs)) = self.walked
+            && !dirs.contains(dir)
+        {
+            let _ = files;
+            return Vec::new();
+        }
+        if let Some(v) = self.listed.get(dir) {
+            return v.clone();
+        }
+        let walked = self.walked.map(|(files, _)| files);
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                    .map(|e| e.path())
+                    // Ignored files (.gitignore) are not the repository's scripts.
+                    .filter(|p| walked.is_none_or(|w| w.contains(p)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        self.listed.insert(dir.to_path_buf(), v.clone());
+        v
+    }
+
+    /// Is `path` a regular file of the tree?
+    pub fn has(&self, path: &Path) -> bool {
+        match self.walked {
+            Some((files, _)) => files.contains(path),
+            None => path.is_file(),
+        }
+    }
+
+    /// A small text file's contents (none for large, unreadable or missing files).
+    fn read(path: &Path) -> Option<String> {
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        if !meta.is_file() || meta.len() > MAX_SCRIPT {
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
+    }
+
+    /// Every `docker compose -f ...` in the scripts of `dir` and its parents
+    /// up to `root`; each script is read once per run.
+    pub fn invocations(
+        &mut self,
+        dir: &Path,
+        root: &Path,
+        display: &dyn Fn(&Path) -> String,
+    ) -> Vec<Invocation> {
+        let mut out = Vec::new();
+        let mut dirs: Vec<PathBuf> = dir
+            .ancestors()
+            .take_while(|d| d.starts_with(root))
+            .map(Path::to_path_buf)
+            .collect();
+        if dirs.is_empty() {
+            dirs.push(dir.to_path_buf());
+        }
+        for d in dirs {
+            let mut files: Vec<PathBuf> = self
+                .files_in(&d)
+                .into_iter()
+                .filter(|f| {
+                    let name = f
+                        .file_name()
+                        .map(|n| n.to_string_lossy())
+                        .unwrap_or_default();
+                    SCRIPT_FILES.contains(&name.as_ref())
+                        || name.ends_with(".sh")
+                        || name.ends_with(".mk")
+                })
+                .collect();
+            for sub in SCRIPT_DIRS {
+                files.extend(self.files_in(&d.join(sub)));
+            }
+            files.sort();
+            files.dedup();
+            for f in files {
+                let found = self
+                    .scanned
+                    .entry(f.clone())
+                    .or_insert_with(|| Self::read(&f).map(|t| scan(&t)).unwrap_or_default());
+                for (line, names) in found.iter() {
+                    out.push(Invocation {
+                        files: names.clone(),
+                        at: format!("{}:{line}", display(&f)),
+                    });
                 }
             }
         }
-        for sub in SCRIPT_DIRS {
-            if let Ok(entries) = std::fs::read_dir(d.join(sub)) {
-                files.extend(entries.flatten().map(|e| e.path()));
-            }
-        }
-        files.sort();
-        files.dedup();
-        for f in files {
-            let Ok(meta) = std::fs::symlink_metadata(&f) else {
-                continue;
-            };
-            if !meta.is_file() || meta.len() > MAX_SCRIPT {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(&f) else {
-                continue;
-            };
-            for (line, files) in scan(&text) {
-                out.push(Invocation {
-                    files,
-                    at: format!("{}:{line}", display(&f)),
-                });
-            }
-        }
+        out
     }
-    out
+
+    /// The first README line (in `dir` or above it, up to `root`) that says
+    /// the set-up is not for production, as `path:line`.
+    pub fn not_for_production(
+        &mut self,
+        dir: &Path,
+        root: &Path,
+        display: &dyn Fn(&Path) -> String,
+    ) -> Option<String> {
+        for d in dir.ancestors().take_while(|d| d.starts_with(root)) {
+            if let Some(hit) = self.readmes.get(d) {
+                if hit.is_some() {
+                    return hit.clone();
+                }
+                continue;
+            }
+            let readmes: Vec<PathBuf> = README_FILES
+                .iter()
+                .map(|n| d.join(n))
+                .filter(|p| self.has(p))
+                .collect();
+            let hit = readmes.iter().find_map(|path| {
+                let text = Self::read(path)?;
+                readme_line(&text).map(|line| format!("{}:{line}", display(path)))
+            });
+            self.readmes.insert(d.to_path_buf(), hit.clone());
+            if hit.is_some() {
+                return hit;
+            }
+        }
+        None
+    }
 }
 
 /// `(line, files)` of each compose command with `-f` options in a text.
@@ -224,47 +336,28 @@ const NOT_FOR_PRODUCTION: &[&str] = &[
     "for local testing only",
 ];
 
-/// The first README line (in `dir` or above it, up to `root`) that says the
-/// set-up is not for production, as `path:line`.
-pub fn readme_says_not_for_production(
-    dir: &Path,
-    root: &Path,
-    display: &dyn Fn(&Path) -> String,
-) -> Option<String> {
-    for d in dir.ancestors().take_while(|d| d.starts_with(root)) {
-        for name in README_FILES {
-            let path = d.join(name);
-            let Ok(meta) = std::fs::symlink_metadata(&path) else {
-                continue;
-            };
-            if !meta.is_file() || meta.len() > MAX_SCRIPT {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            // Phrases may wrap: look at each line together with the next.
-            let lines: Vec<String> = text
-                .lines()
-                .map(|l| {
-                    l.trim()
-                        .trim_start_matches(['>', '*', '-', ' '])
-                        .replace(['*', '_', '`'], "")
-                        .to_ascii_lowercase()
-                })
-                .collect();
-            for (i, line) in lines.iter().enumerate() {
-                let joined = match lines.get(i + 1) {
-                    Some(next) => format!("{line} {next}"),
-                    None => line.clone(),
-                };
-                let hit = NOT_FOR_PRODUCTION.iter().find(|p| joined.contains(*p));
-                if let Some(p) = hit
-                    && (line.contains(p) || !lines.get(i + 1).is_some_and(|n| n.contains(p)))
-                {
-                    return Some(format!("{}:{}", display(&path), i + 1));
-                }
-            }
+/// The 1-based line of a README that says the set-up is not for production.
+/// Phrases may wrap, so each line is read together with the next.
+fn readme_line(text: &str) -> Option<usize> {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| {
+            l.trim()
+                .trim_start_matches(['>', '*', '-', ' '])
+                .replace(['*', '_', '`'], "")
+                .to_ascii_lowercase()
+        })
+        .collect();
+    for (i, line) in lines.iter().enumerate() {
+        let joined = match lines.get(i + 1) {
+            Some(next) => format!("{line} {next}"),
+            None => line.clone(),
+        };
+        let hit = NOT_FOR_PRODUCTION.iter().find(|p| joined.contains(*p));
+        if let Some(p) = hit
+            && (line.contains(p) || !lines.get(i + 1).is_some_and(|n| n.contains(p)))
+        {
+            return Some(i + 1);
         }
     }
     None
@@ -306,18 +399,34 @@ mod tests {
         )
         .unwrap();
         let shown = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+        // From the disk, and from the files a walk saw: the same answer.
+        let files: std::collections::HashSet<PathBuf> =
+            [tmp.path().join("README.md")].into_iter().collect();
+        let dirs: std::collections::HashSet<PathBuf> = [
+            tmp.path().to_path_buf(),
+            tmp.path().join("samples"),
+            sub.clone(),
+        ]
+        .into_iter()
+        .collect();
+        for mut repo in [
+            Repository::new(None),
+            Repository::new(Some((&files, &dirs))),
+        ] {
+            assert_eq!(
+                repo.not_for_production(&sub, tmp.path(), &shown),
+                Some("README.md:5".to_string())
+            );
+        }
         assert_eq!(
-            readme_says_not_for_production(&sub, tmp.path(), &shown),
-            Some("README.md:5".to_string())
-        );
-        std::fs::write(
-            tmp.path().join("README.md"),
-            "## Development\nUse in production with care.\n",
-        )
-        .unwrap();
-        assert_eq!(
-            readme_says_not_for_production(&sub, tmp.path(), &shown),
+            readme_line("## Development\nUse in production with care.\n"),
             None
+        );
+        assert_eq!(
+            readme_line(
+                "This docker-compose.yml is for local testing only, and is _not_ intended for production use.\n"
+            ),
+            Some(1)
         );
     }
 

@@ -192,7 +192,9 @@ fn to_node(spanned: serde_saphyr::Spanned<Value>, text: &str) -> Node {
         value: spanned.value,
         tag: None,
     };
-    keep_number_text(&mut node, text);
+    // Merge tags are rare: a file without them needs no look at each node.
+    let tags = text.contains("!reset") || text.contains("!override");
+    keep_number_text(&mut node, text, tags);
     node
 }
 
@@ -239,8 +241,10 @@ fn strip_comment(line: &str) -> &str {
 
 /// Numbers and booleans keep the text as written (`3.80` stays `3.80`, not `3.8`).
 /// Recursion is bounded by [`MAX_DEPTH`], which the parser enforced.
-fn keep_number_text(node: &mut Node, text: &str) {
-    node.tag = tag_before(text, node.start);
+fn keep_number_text(node: &mut Node, text: &str, tags: bool) {
+    if tags {
+        node.tag = tag_before(text, node.start);
+    }
     match &mut node.value {
         Value::Scalar(s) => {
             if let Some(raw) = text.get(node.start..node.end).map(str::trim)
@@ -252,10 +256,12 @@ fn keep_number_text(node: &mut Node, text: &str) {
                 *s = raw.to_string();
             }
         }
-        Value::Seq(items) => items.iter_mut().for_each(|n| keep_number_text(n, text)),
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|n| keep_number_text(n, text, tags)),
         Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            keep_number_text(k, text);
-            keep_number_text(v, text);
+            keep_number_text(k, text, tags);
+            keep_number_text(v, text, tags);
         }),
         Value::Null => {}
     }

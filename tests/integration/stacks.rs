@@ -368,12 +368,18 @@ fn rails_server_serves_the_environment_it_is_given() {
             "a/compose.yaml",
             "services:\n  web:\n    build: .\n    command: bundle exec rails s -b 0.0.0.0\n    environment:\n      RAILS_ENV: production\n",
         ),
-        ("a/Dockerfile", "FROM ruby:3.3.5-slim\nWORKDIR /app\nCOPY . .\n"),
+        (
+            "a/Dockerfile",
+            "FROM ruby:3.3.5-slim\nWORKDIR /app\nCOPY . .\n",
+        ),
         (
             "b/compose.yaml",
             "services:\n  web:\n    build: .\n    command: bundle exec rails s -b 0.0.0.0\n",
         ),
-        ("b/Dockerfile", "FROM ruby:3.3.5-slim\nWORKDIR /app\nCOPY . .\n"),
+        (
+            "b/Dockerfile",
+            "FROM ruby:3.3.5-slim\nWORKDIR /app\nCOPY . .\n",
+        ),
     ]);
     assert_eq!(class_of(p.path(), "a/compose.yaml"), "production");
     assert_eq!(class_of(p.path(), "b/compose.yaml"), "development");
