@@ -23,9 +23,6 @@ pub enum DiscoverError {
     Walk { path: String, message: String },
 }
 
-/// Words in a file name that mark a development file.
-pub const DEVELOPMENT_WORDS: &[&str] = &["override", "dev", "development", "local", "test", "ci"];
-
 /// `compose.yaml`, `docker-compose.yml` and variants such as
 /// `docker-compose.prod.yml`, `compose.dev.yaml`, `docker-compose-production.yml`.
 pub fn is_compose_file_name(name: &str) -> bool {
@@ -52,18 +49,9 @@ pub fn is_compose_file_name(name: &str) -> bool {
     }
 }
 
-/// Development when a dot- or dash-separated word of the name is one of
-/// [`DEVELOPMENT_WORDS`]; production otherwise.
-pub fn is_development_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower
-        .split(['.', '-'])
-        .any(|w| DEVELOPMENT_WORDS.contains(&w))
-}
-
 /// Tells production files from development ones: berth.yml's patterns
 /// (regular expressions on the file name; a production match wins) or, by
-/// default, [`is_development_name`].
+/// default, the name's words ([`crate::classify::by_name`]).
 #[derive(Debug, Clone, Default)]
 pub struct Classifier {
     pub production: Vec<regex::Regex>,
@@ -92,7 +80,7 @@ impl Classifier {
             return false;
         }
         if self.development.is_empty() {
-            is_development_name(&name)
+            crate::classify::by_name(&name) == Some(crate::classify::Class::Development)
         } else {
             self.development.iter().any(|r| r.is_match(&name))
         }
@@ -365,30 +353,6 @@ mod tests {
             "Dockerfile",
         ] {
             assert!(!is_compose_file_name(no), "{no}");
-        }
-    }
-
-    #[test]
-    fn development_names() {
-        for dev in [
-            "docker-compose.override.yml",
-            "compose.dev.yaml",
-            "docker-compose-development.yml",
-            "compose.local.yml",
-            "docker-compose.test.yml",
-            "compose.ci.yaml",
-        ] {
-            assert!(is_development_name(dev), "{dev}");
-        }
-        for prod in [
-            "docker-compose.yml",
-            "docker-compose.prod.yml",
-            "compose.production.yaml",
-            "docker-compose.device.yml",
-            "compose.cicd.yml",
-            "docker-compose.latest.yml",
-        ] {
-            assert!(!is_development_name(prod), "{prod}");
         }
     }
 }

@@ -75,13 +75,21 @@ fn color_wanted(args: &CheckArgs) -> bool {
         && std::io::stdout().is_terminal()
 }
 
-fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+/// The working directory, and the PATHs to check (default: it).
+fn cwd_and_paths(
+    given: &[std::path::PathBuf],
+) -> anyhow::Result<(std::path::PathBuf, Vec<std::path::PathBuf>)> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let paths = if args.paths.is_empty() {
+    let paths = if given.is_empty() {
         vec![cwd.clone()]
     } else {
-        args.paths.clone()
+        given.to_vec()
     };
+    Ok((cwd, paths))
+}
+
+fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let (cwd, paths) = cwd_and_paths(&args.paths)?;
     let mut outcome = check(&CheckOptions {
         paths,
         config: args.config.clone(),
@@ -179,12 +187,7 @@ fn run_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn run_stacks(args: StacksArgs) -> anyhow::Result<ExitCode> {
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let paths = if args.paths.is_empty() {
-        vec![cwd.clone()]
-    } else {
-        args.paths.clone()
-    };
+    let (cwd, paths) = cwd_and_paths(&args.paths)?;
     let outcome = check(&CheckOptions {
         paths,
         config: args.config.clone(),

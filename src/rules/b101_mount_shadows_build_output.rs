@@ -247,10 +247,63 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
             start.push(sp);
         }
     }
+    // A `command:` that installs and builds before it starts re-creates what
+    // the mount hid (`npm ci && npm run build && node dist/index.js`).
+    let (made, built_in) = rebuilt_by_command(svc, workdir.as_deref());
+    let rebuilt = |p: &str| {
+        made.iter().any(|m| is_within_posix(p, m))
+            || (!is_dependency_dir_path(p) && built_in.iter().any(|d| is_within_posix(p, d)))
+    };
+    hidden.retain(|(p, _)| !rebuilt(p));
+    start.retain(|sp| !rebuilt(&sp.path));
     if hidden.is_empty() {
         return None;
     }
     Some(Shadow { hidden, start })
+}
+
+/// What the service's compose `command`/`entrypoint` builds when the
+/// container starts, read as a `RUN` script in its working directory: the
+/// paths it fills, and the directories where it runs builds berth cannot name.
+fn rebuilt_by_command(svc: &ServiceRef<'_>, workdir: Option<&str>) -> (Vec<String>, Vec<String>) {
+    use crate::dockerfile::run::{Event, Settings, analyse};
+    let mut made = Vec::new();
+    let mut built_in = Vec::new();
+    let commands = [&svc.service.entrypoint, &svc.service.command];
+    for argv in commands.into_iter().flatten() {
+        let script = match argv.value.as_slice() {
+            [sh, flag, script, ..]
+                if matches!(
+                    sh.rsplit('/').next().unwrap_or(sh),
+                    "sh" | "bash" | "ash" | "dash"
+                ) && flag.starts_with('-')
+                    && flag.contains('c') =>
+            {
+                script.clone()
+            }
+            words => words.join(" "),
+        };
+        let env = std::collections::BTreeMap::new();
+        for event in analyse(&script, workdir, &env, &mut Settings::default()) {
+            match event {
+                Event::Output(p, _) => made.push(p),
+                Event::UnknownBuild(d, _) => built_in.push(d),
+                _ => {}
+            }
+        }
+    }
+    (made, built_in)
+}
+
+/// A path inside an installed-dependency directory (`node_modules`, `vendor`):
+/// a build step does not make it.
+fn is_dependency_dir_path(path: &str) -> bool {
+    path.split('/').any(|part| {
+        matches!(
+            part,
+            "node_modules" | "vendor" | ".venv" | "venv" | "bower_components" | ".bundle"
+        )
+    })
 }
 
 /// Does a `COPY` of the build context bring `path` into the image? The
