@@ -32,7 +32,13 @@ declare_rule! {
     ///
     /// An anonymous or named volume at exactly the hidden path (the
     /// `- /app/node_modules` trick) keeps that path from the image, and berth
-    /// does not report it.
+    /// does not report it; nor what the service's `command` installs or
+    /// builds again before it starts (`npm ci && npm run build && node
+    /// dist/index.js`). Where output goes follows the base image's defaults
+    /// and the package managers' settings (see the README); a start file no
+    /// `COPY` of the build context brings, under a directory where a build
+    /// ran, counts as build output too. An image whose working directory is
+    /// unknown (a base image berth has no defaults for) is not guessed at.
     ///
     /// ## Example
     /// ```yaml
