@@ -1,7 +1,7 @@
-//! Mutated inputs never panic: every fixture compose file and Dockerfile is
-//! cut, spliced and byte-flipped thousands of times (a fixed pseudo-random
-//! sequence, so failures reproduce) and run through loading, parsing and
-//! image facts.
+//! Mutated inputs never panic: every fixture file is cut, spliced and
+//! byte-flipped thousands of times (a fixed pseudo-random sequence, so
+//! failures reproduce) and run through loading, parsing, image facts and
+//! what classification reads (scripts, README prose, commands).
 
 use std::path::{Path, PathBuf};
 
@@ -118,6 +118,15 @@ fn mutated_fixtures_never_panic() {
                     apply(&mut svc, sl);
                 }
             }
+            // What classification reads besides the model: scripts, README
+            // prose, commands, names and a `.yarnrc`.
+            let _ = crate::runs::scan(&text);
+            let _ = crate::runs::readme_line(&text);
+            let _ = crate::classify::command_class(&text);
+            let _ = crate::classify::by_name(&text);
+            let _ = dockerfile::run::Settings::from_context(&dockerfile::run::ContextFiles {
+                yarnrc: Some(text.clone()),
+            });
             if let Ok(df) = dockerfile::parse(FileId(1), &text) {
                 for stage in &df.stages {
                     let _ = dockerfile::image_facts(&df, stage.name.as_deref(), &[]);

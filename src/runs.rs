@@ -338,7 +338,7 @@ const NOT_FOR_PRODUCTION: &[&str] = &[
 
 /// The 1-based line of a README that says the set-up is not for production.
 /// Phrases may wrap, so each line is read together with the next.
-fn readme_line(text: &str) -> Option<usize> {
+pub(crate) fn readme_line(text: &str) -> Option<usize> {
     let lines: Vec<String> = text
         .lines()
         .map(|l| {
