@@ -725,7 +725,6 @@ pub fn check(opts: &CheckOptions) -> Result<Outcome, CheckError> {
                 span: None,
             });
         }
-        stack.production = class.class == Class::Production;
         stack.class = class;
     }
 

@@ -579,12 +579,7 @@ fn starts_build_output(
                     && !["RUN chmod", "RUN sed", "RUN dos2unix"]
                         .iter()
                         .any(|edit| f.how.starts_with(edit))
-                    && !sp.path.split('/').any(|part| {
-                        matches!(
-                            part,
-                            "node_modules" | "vendor" | ".venv" | "venv" | "site-packages"
-                        )
-                    })
+                    && !crate::paths::in_dependency_dir(&sp.path)
             });
             if let Some(f) = built {
                 return Some(Evidence {

@@ -45,6 +45,24 @@ pub fn is_within_posix(path: &str, ancestor: &str) -> bool {
         || (path.starts_with(ancestor) && path.as_bytes().get(ancestor.len()) == Some(&b'/'))
 }
 
+/// Directories that hold installed dependencies (`node_modules`, `vendor`,
+/// a virtualenv): a development command needs them, and no build step but an
+/// install makes them.
+pub const DEPENDENCY_DIRS: &[&str] = &[
+    "node_modules",
+    "vendor",
+    ".venv",
+    "venv",
+    "site-packages",
+    "bower_components",
+    ".bundle",
+];
+
+/// Is a POSIX path, or one of its parents, a dependency directory?
+pub fn in_dependency_dir(path: &str) -> bool {
+    path.split('/').any(|part| DEPENDENCY_DIRS.contains(&part))
+}
+
 /// Lexically normalise a host path: remove `.`, resolve `..` against earlier parts.
 pub fn normalize_host(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();

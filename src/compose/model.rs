@@ -14,7 +14,6 @@ pub struct Stack {
     pub files: Vec<FileId>,
     /// The project directory (the first file's directory, unless declared).
     pub dir: PathBuf,
-    pub production: bool,
     /// Production, development or unknown, with the evidence (set once the
     /// stack's services are joined to their images; until then by name).
     pub class: crate::classify::Classification,
@@ -119,6 +118,13 @@ impl Settings {
 
     pub fn list(&self, key: &str) -> &[Spanned<String>] {
         self.lists.get(key).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Stack {
+    /// Production is evident for this stack (see `classify`).
+    pub fn is_production(&self) -> bool {
+        self.class.class == crate::classify::Class::Production
     }
 }
 

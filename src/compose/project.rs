@@ -133,7 +133,6 @@ pub fn load_stack(spec: &StackSpec, env: &Env, table: &FileTable) -> (Stack, Vec
         name,
         files,
         dir,
-        production: spec.production,
         class: crate::classify::Classification {
             class: if spec.production {
                 crate::classify::Class::Production

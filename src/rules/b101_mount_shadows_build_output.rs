@@ -3,7 +3,7 @@ use crate::classify::Class;
 use crate::compose::{Volume, VolumeKind};
 use crate::diagnostic::{Diagnostic, Fix, Label};
 use crate::dockerfile::facts::{StartPath, start_paths};
-use crate::paths::{is_within_posix, join_posix, normalize_posix};
+use crate::paths::{in_dependency_dir, is_within_posix, join_posix, normalize_posix};
 use crate::source::Span;
 
 declare_rule! {
@@ -258,7 +258,7 @@ pub(crate) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
     let (made, built_in) = rebuilt_by_command(svc, workdir.as_deref());
     let rebuilt = |p: &str| {
         made.iter().any(|m| is_within_posix(p, m))
-            || (!is_dependency_dir_path(p) && built_in.iter().any(|d| is_within_posix(p, d)))
+            || (!in_dependency_dir(p) && built_in.iter().any(|d| is_within_posix(p, d)))
     };
     hidden.retain(|(p, _)| !rebuilt(p));
     start.retain(|sp| !rebuilt(&sp.path));
@@ -299,17 +299,6 @@ fn rebuilt_by_command(svc: &ServiceRef<'_>, workdir: Option<&str>) -> (Vec<Strin
         }
     }
     (made, built_in)
-}
-
-/// A path inside an installed-dependency directory (`node_modules`, `vendor`):
-/// a build step does not make it.
-fn is_dependency_dir_path(path: &str) -> bool {
-    path.split('/').any(|part| {
-        matches!(
-            part,
-            "node_modules" | "vendor" | ".venv" | "venv" | "bower_components" | ".bundle"
-        )
-    })
 }
 
 /// Does a `COPY` of the build context bring `path` into the image? The
@@ -521,7 +510,8 @@ impl Rule for MountShadowsBuildOutput {
                 if !production {
                     let start = sh.start.clone();
                     sh.hidden.retain(|(p, _)| {
-                        is_dependency_dir(p) || start.iter().any(|s| is_within_posix(&s.path, p))
+                        dependency_dir_itself(p)
+                            || start.iter().any(|s| is_within_posix(&s.path, p))
                     });
                     if sh.hidden.is_empty() {
                         continue;
@@ -585,7 +575,7 @@ impl Rule for MountShadowsBuildOutput {
                     let deps: Vec<&str> = paths
                         .iter()
                         .copied()
-                        .filter(|p| is_dependency_dir(p))
+                        .filter(|p| dependency_dir_itself(p))
                         .collect();
                     d = if deps.len() == paths.len() {
                         let keep: Vec<String> = deps.iter().map(|p| format!("`- {p}`")).collect();
@@ -607,17 +597,6 @@ impl Rule for MountShadowsBuildOutput {
             }
         }
     }
-}
-
-/// Directories of installed dependencies: a development command needs them
-/// although it rebuilds everything else from the mounted source.
-fn is_dependency_dir(path: &str) -> bool {
-    path.rsplit('/').next().is_some_and(|name| {
-        matches!(
-            name,
-            "node_modules" | "vendor" | ".venv" | "venv" | "bower_components" | ".bundle"
-        )
-    })
 }
 
 /// Adding anonymous volumes for the hidden paths right after a short-syntax
@@ -645,4 +624,11 @@ fn keep_visible(cx: &Context<'_>, mount: &Volume, paths: &[&str]) -> Option<Fix>
         insert,
         description: "Keep the image's copy visible with an anonymous volume".into(),
     })
+}
+
+/// A hidden path that is itself a dependency directory (`/app/node_modules`).
+fn dependency_dir_itself(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .is_some_and(|name| crate::paths::DEPENDENCY_DIRS.contains(&name))
 }

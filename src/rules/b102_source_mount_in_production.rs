@@ -58,7 +58,7 @@ impl Rule for SourceMountInProduction {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
-            if !svc.stack.production {
+            if !svc.stack.is_production() {
                 continue;
             }
             let Some(build) = &svc.service.build else {

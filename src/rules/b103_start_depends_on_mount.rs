@@ -49,7 +49,7 @@ impl Rule for StartDependsOnMount {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
             let Some(image) = svc.image else { continue };
-            if !svc.stack.production || svc.service.bind_mounts().next().is_none() {
+            if !svc.stack.is_production() || svc.service.bind_mounts().next().is_none() {
                 continue;
             }
             let workdir = effective_workdir(&svc);

@@ -133,7 +133,7 @@ impl Rule for CredentialLiteral {
             .filter_map(|p| regex::Regex::new(p).ok())
             .collect();
         for svc in cx.services() {
-            if !svc.stack.production {
+            if !svc.stack.is_production() {
                 continue;
             }
             let settings = &svc.service.settings;

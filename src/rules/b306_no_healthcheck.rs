@@ -60,7 +60,7 @@ impl Rule for NoHealthcheck {
             let Some(build) = &svc.service.build else {
                 continue;
             };
-            if !svc.stack.production || svc.image.is_none() || has_healthcheck(&svc) {
+            if !svc.stack.is_production() || svc.image.is_none() || has_healthcheck(&svc) {
                 continue;
             }
             out.push(

@@ -35,7 +35,7 @@ impl Rule for RestartMissing {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
-            if !svc.stack.production {
+            if !svc.stack.is_production() {
                 continue;
             }
             let restart = svc.service.settings.scalar("restart");

@@ -334,7 +334,7 @@ pub(crate) fn report_missing(
     out: &mut Vec<Diagnostic>,
 ) {
     for svc in cx.services() {
-        if !svc.stack.production || has(&svc.service.settings) {
+        if !svc.stack.is_production() || has(&svc.service.settings) {
             continue;
         }
         out.push(
