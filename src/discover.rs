@@ -87,13 +87,7 @@ impl Classifier {
     }
 }
 
-/// The base file names, in the order Compose prefers them.
-pub const BASE_NAMES: &[&str] = &[
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yaml",
-    "docker-compose.yml",
-];
+use crate::compose::BASE_NAMES;
 
 fn file_name(path: &Path) -> String {
     path.file_name()

@@ -99,6 +99,14 @@ pub fn resolve_host(base_dir: &Path, written: &str, home: Option<&Path>) -> Path
     normalize_host(&p)
 }
 
+/// The path shown in reports: relative to `cwd` with forward slashes when inside it.
+pub fn display_path(path: &Path, cwd: &Path) -> String {
+    match path.strip_prefix(cwd) {
+        Ok(rel) if !rel.as_os_str().is_empty() => slash(rel),
+        _ => slash(path),
+    }
+}
+
 /// Render a path with forward slashes for reports.
 pub fn slash(path: &Path) -> String {
     let s = path.to_string_lossy();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::LoadProblem;
-use crate::check::display_path;
+use crate::paths::display_path;
 use crate::source::yaml::{self, Node};
 use crate::source::{FileId, ReadError, SourceFile, SourceMap, Span, read_text};
 
@@ -15,12 +15,17 @@ type Parsed = Arc<Result<Node, LoadProblem>>;
 #[derive(Default)]
 struct Inner {
     ids: HashMap<PathBuf, FileId>,
-    files: Vec<SourceFile>,
+    /// Parse trees kept for reuse until `release`d.
     parsed: HashMap<FileId, Parsed>,
+    /// Compose files parsed at least once.
+    composed: usize,
 }
 
+/// Texts stay for the whole run (reports quote them); parse trees only until
+/// the stacks that use them are checked.
 pub struct FileTable {
     cwd: PathBuf,
+    sources: SourceMap,
     inner: Mutex<Inner>,
 }
 
@@ -28,6 +33,7 @@ impl FileTable {
     pub fn new(cwd: &Path) -> Self {
         FileTable {
             cwd: cwd.to_path_buf(),
+            sources: SourceMap::default(),
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -46,8 +52,7 @@ impl FileTable {
         if let Some(id) = inner.ids.get(path) {
             return *id;
         }
-        let id = FileId(u32::try_from(inner.files.len()).unwrap_or(u32::MAX));
-        inner.files.push(file);
+        let id = self.sources.push(file);
         inner.ids.insert(path.to_path_buf(), id);
         id
     }
@@ -97,14 +102,30 @@ impl FileTable {
             }),
         });
         let mut inner = self.lock();
+        if !inner.parsed.contains_key(&id) {
+            inner.composed += 1;
+        }
         let entry = inner.parsed.entry(id).or_insert(parsed);
         (id, entry.clone())
     }
 
+    /// Drop the parse trees of these files (their texts stay). A later
+    /// `compose` of one of them parses it again.
+    pub fn release(&self, ids: &[FileId]) {
+        let mut inner = self.lock();
+        for id in ids {
+            inner.parsed.remove(id);
+        }
+    }
+
+    /// Every file read so far, for reading while others are still added.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
     pub fn display(&self, id: FileId) -> String {
-        self.lock()
-            .files
-            .get(id.0 as usize)
+        self.sources
+            .get(id)
             .map_or_else(String::new, |f| f.display.clone())
     }
 
@@ -114,19 +135,17 @@ impl FileTable {
 
     /// The 1-based line of a span.
     pub fn line_of(&self, span: Span) -> usize {
-        self.lock()
-            .files
-            .get(span.file.0 as usize)
+        self.sources
+            .get(span.file)
             .map_or(0, |f| f.line_col(span.start).line)
     }
 
     /// How many compose files were read (stacks, includes and `extends` files).
     pub fn compose_count(&self) -> usize {
-        self.lock().parsed.len()
+        self.lock().composed
     }
 
     pub fn into_sources(self) -> SourceMap {
-        let inner = self.inner.into_inner().unwrap_or_else(|e| e.into_inner());
-        SourceMap::from_files(inner.files)
+        self.sources
     }
 }

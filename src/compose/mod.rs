@@ -18,6 +18,23 @@ pub use project::{Env, StackSpec, load_stack};
 
 use crate::source::Span;
 
+/// The base file names, in the order Compose prefers them.
+pub const BASE_NAMES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+/// The override file names `docker compose up` loads with a base file, in
+/// the order Compose prefers them.
+pub const OVERRIDE_NAMES: &[&str] = &[
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+];
+
 /// Something wrong with an input file, found while loading it. Becomes a
 /// finding of an input rule (`B001`, `B002`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -415,7 +415,7 @@ pub fn default_files(dir: &Path, env_files: &[PathBuf], env: &Env) -> Vec<PathBu
             .map(|p| normalize_host(&dir.join(p.trim())))
             .collect();
     }
-    let Some(base) = crate::discover::BASE_NAMES
+    let Some(base) = super::BASE_NAMES
         .iter()
         .map(|n| dir.join(n))
         .find(|p| p.is_file())
@@ -423,15 +423,10 @@ pub fn default_files(dir: &Path, env_files: &[PathBuf], env: &Env) -> Vec<PathBu
         return Vec::new();
     };
     let mut files = vec![base];
-    if let Some(o) = [
-        "compose.override.yaml",
-        "compose.override.yml",
-        "docker-compose.override.yaml",
-        "docker-compose.override.yml",
-    ]
-    .iter()
-    .map(|n| dir.join(n))
-    .find(|p| p.is_file())
+    if let Some(o) = super::OVERRIDE_NAMES
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
     {
         files.push(o);
     }

@@ -117,15 +117,26 @@ impl SourceFile {
     }
 }
 
-/// All files of one run. Files are only added, never removed, so ids stay valid.
+/// All files of one run. Files are only added, never removed, so ids stay
+/// valid; threads add and read files at the same time without a lock (the
+/// checks of different directories run in parallel and each reads the text
+/// of the files it loaded while others are still loading theirs).
 #[derive(Debug, Default)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    files: boxcar::Vec<SourceFile>,
 }
 
 impl SourceMap {
     pub fn from_files(files: Vec<SourceFile>) -> Self {
-        SourceMap { files }
+        SourceMap {
+            files: files.into_iter().collect(),
+        }
+    }
+
+    /// Add a file and return its id. Callers that must not add a path twice
+    /// (the file table) serialise their calls.
+    pub fn push(&self, file: SourceFile) -> FileId {
+        FileId(u32::try_from(self.files.push(file)).unwrap_or(u32::MAX))
     }
 
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
@@ -158,7 +169,7 @@ impl SourceMap {
 
     /// Every file's id.
     pub fn ids(&self) -> impl Iterator<Item = FileId> + use<> {
-        (0..self.files.len()).map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX)))
+        (0..self.files.count()).map(|i| FileId(u32::try_from(i).unwrap_or(u32::MAX)))
     }
 
     pub fn display(&self, id: FileId) -> &str {
