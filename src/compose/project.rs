@@ -53,19 +53,28 @@ pub struct StackSpec {
 /// Variables of a project: its env files (default: `.env` in `dir`), then the
 /// process environment on top.
 pub fn project_vars(dir: &Path, env_files: &[PathBuf], env: &Env) -> BTreeMap<String, String> {
-    // Many stacks share a directory: read its env files once per run.
+    // Many stacks share a directory: read its env files once per run. Only
+    // what the files say is kept (the process environment is the same for
+    // every directory, so a copy per directory would only take memory).
     let key = (dir.to_path_buf(), env_files.to_vec());
-    if let Some(hit) = env.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return hit;
-    }
-    let vars = read_project_vars(dir, env_files, env);
-    if let Ok(mut c) = env.cache.lock() {
-        c.insert(key, vars.clone());
+    let cached = env.cache.lock().ok().and_then(|c| c.get(&key).cloned());
+    let mut vars = match cached {
+        Some(hit) => hit,
+        None => {
+            let read = read_env_files(dir, env_files, env);
+            if let Ok(mut c) = env.cache.lock() {
+                c.insert(key, read.clone());
+            }
+            read
+        }
+    };
+    for (k, v) in &env.process {
+        vars.insert(k.clone(), v.clone());
     }
     vars
 }
 
-fn read_project_vars(dir: &Path, env_files: &[PathBuf], env: &Env) -> BTreeMap<String, String> {
+fn read_env_files(dir: &Path, env_files: &[PathBuf], env: &Env) -> BTreeMap<String, String> {
     let mut vars = BTreeMap::new();
     let default = [dir.join(".env")];
     let files = if env_files.is_empty() {
@@ -84,9 +93,6 @@ fn read_project_vars(dir: &Path, env_files: &[PathBuf], env: &Env) -> BTreeMap<S
             });
             vars.extend(parsed);
         }
-    }
-    for (k, v) in &env.process {
-        vars.insert(k.clone(), v.clone());
     }
     vars
 }

@@ -70,6 +70,9 @@ impl SourceFile {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
+        line_starts.shrink_to_fit();
+        let mut text = text;
+        text.shrink_to_fit();
         SourceFile {
             path,
             display,
@@ -218,7 +221,10 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
             _ => e.to_string(),
         })
     })?;
-    let mut bytes = Vec::new();
+    // Sized from the file's length: the text is kept for the whole run, and
+    // growing by doubling would keep up to twice its size.
+    let hint = file.metadata().map_or(0, |m| m.len().min(MAX_FILE_BYTES));
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| ReadError::Io(e.to_string()))?;
