@@ -13,6 +13,7 @@ pub mod runs;
 pub mod shell;
 pub mod source;
 pub mod suppress;
+pub mod testing;
 
 /// Where berth's source and rule documentation live.
 pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");

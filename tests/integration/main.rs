@@ -7,6 +7,7 @@ mod docs;
 mod examples;
 mod fixtures;
 mod github;
+mod inline;
 mod malformed;
 mod policy;
 mod publish;
