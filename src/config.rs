@@ -117,7 +117,8 @@ fn level(name: &str) -> Option<crate::diagnostic::Level> {
 
 /// Turn `rules:` into a policy, rejecting unknown rules, levels and options.
 fn policy(config: &Config) -> Result<crate::rules::Policy, String> {
-    use crate::rules::{docs::nearest, find, registry};
+    use crate::rules::{find, registry};
+    use crate::suggest::nearest;
     let mut p = crate::rules::Policy::default();
     let names: Vec<&str> = registry()
         .iter()
@@ -225,7 +226,7 @@ fn suggest(message: &str) -> String {
         return message.to_string();
     };
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    match crate::rules::docs::nearest(field, &candidates) {
+    match crate::suggest::nearest(field, &candidates) {
         Some(n) => format!("{message}; did you mean `{n}`?"),
         None => message.to_string(),
     }

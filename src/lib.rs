@@ -10,8 +10,10 @@ pub mod paths;
 pub mod publish;
 pub mod rules;
 pub mod runs;
+pub mod secrets;
 pub mod shell;
 pub mod source;
+pub mod suggest;
 pub mod suppress;
 pub mod testing;
 

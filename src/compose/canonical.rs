@@ -61,7 +61,7 @@ fn service_json(s: &Service) -> Value {
             .iter()
             .filter_map(|(k, v)| {
                 let v = v.as_ref()?;
-                let shown = if crate::rules::is_secret_name(k) {
+                let shown = if crate::secrets::is_secret_name(k) {
                     "*".repeat(v.len().min(8))
                 } else {
                     v.clone()

@@ -4,6 +4,7 @@
 //! that `berth config` prints.
 
 pub mod canonical;
+pub mod class;
 pub mod env_file;
 pub mod files;
 pub mod interpolate;
@@ -15,8 +16,6 @@ pub mod volumes;
 
 pub use model::*;
 pub use project::{Env, StackSpec, load_stack};
-
-use crate::source::Span;
 
 /// The base file names, in the order Compose prefers them.
 pub const BASE_NAMES: &[&str] = &[
@@ -35,10 +34,4 @@ pub const OVERRIDE_NAMES: &[&str] = &[
     "docker-compose.override.yml",
 ];
 
-/// Something wrong with an input file, found while loading it. Becomes a
-/// finding of an input rule (`B001`, `B002`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadProblem {
-    pub span: Span,
-    pub message: String,
-}
+pub use crate::source::LoadProblem;

@@ -16,7 +16,7 @@ pub struct Stack {
     pub dir: PathBuf,
     /// Production, development or unknown, with the evidence (set once the
     /// stack's services are joined to their images; until then by name).
-    pub class: crate::classify::Classification,
+    pub class: super::class::Classification,
     pub services: Vec<Service>,
     /// Top-level `version:` keys of the stack's files.
     pub versions: Vec<Span>,
@@ -124,7 +124,7 @@ impl Settings {
 impl Stack {
     /// Production is evident for this stack (see `classify`).
     pub fn is_production(&self) -> bool {
-        self.class.class == crate::classify::Class::Production
+        self.class.class == super::class::Class::Production
     }
 }
 

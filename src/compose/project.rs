@@ -139,11 +139,11 @@ pub fn load_stack(spec: &StackSpec, env: &Env, table: &FileTable) -> (Stack, Vec
         name,
         files,
         dir,
-        class: crate::classify::Classification {
+        class: super::class::Classification {
             class: if spec.production {
-                crate::classify::Class::Production
+                super::class::Class::Production
             } else {
-                crate::classify::Class::Development
+                super::class::Class::Development
             },
             evidence: Vec::new(),
         },

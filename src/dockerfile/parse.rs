@@ -3,7 +3,7 @@
 use parse_dockerfile as pd;
 
 use super::model::{Dockerfile, Instruction, Stage};
-use crate::compose::LoadProblem;
+use crate::source::LoadProblem;
 use crate::source::{FileId, Span};
 
 /// Parse a Dockerfile's text. A syntax error is a problem at its line.

@@ -1,7 +1,7 @@
-use super::docs::nearest;
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::dockerfile::Instruction;
+use crate::suggest::nearest;
 
 declare_rule! {
     /// ## What it does

@@ -1,6 +1,7 @@
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::compose::KeyValue;
 use crate::diagnostic::{Diagnostic, Label};
+use crate::secrets::is_secret_name;
 use crate::source::{SourceMap, Span};
 
 declare_rule! {
@@ -47,33 +48,6 @@ declare_rule! {
         security_severity: "7.5",
         options: ["patterns"],
     }
-}
-
-const SECRET_WORDS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "PWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIALS",
-];
-
-pub(crate) fn secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    // `POSTGRES_PASSWORD_FILE` names a file (the secrets fix), not a secret.
-    if upper.ends_with("_FILE") || upper.ends_with("_PATH") {
-        return false;
-    }
-    upper
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| SECRET_WORDS.contains(&w))
-        || SECRET_WORDS
-            .iter()
-            .any(|w| w.contains('_') && upper.contains(w))
 }
 
 /// Byte range of the password inside a connection string, if it has one.
@@ -158,8 +132,8 @@ impl Rule for CredentialLiteral {
                 let Some((vstart, vend)) = value_range(cx.sources, kv, &value.span) else {
                     continue;
                 };
-                let named =
-                    secret_name(&kv.key.value) || extra.iter().any(|r| r.is_match(&kv.key.value));
+                let named = is_secret_name(&kv.key.value)
+                    || extra.iter().any(|r| r.is_match(&kv.key.value));
                 let secret = if named {
                     Some((vstart, vend, "holds a secret by its name"))
                 } else {
@@ -208,13 +182,13 @@ mod tests {
 
     #[test]
     fn names_and_connection_strings() {
-        assert!(secret_name("SA_PASSWORD"));
-        assert!(secret_name("POSTGRES_PASSWORD"));
-        assert!(secret_name("GITHUB_TOKEN"));
-        assert!(secret_name("STRIPE_API_KEY"));
-        assert!(!secret_name("TOKENIZER_MODEL"));
-        assert!(!secret_name("PORT"));
-        assert!(!secret_name("POSTGRES_PASSWORD_FILE"));
+        assert!(is_secret_name("SA_PASSWORD"));
+        assert!(is_secret_name("POSTGRES_PASSWORD"));
+        assert!(is_secret_name("GITHUB_TOKEN"));
+        assert!(is_secret_name("STRIPE_API_KEY"));
+        assert!(!is_secret_name("TOKENIZER_MODEL"));
+        assert!(!is_secret_name("PORT"));
+        assert!(!is_secret_name("POSTGRES_PASSWORD_FILE"));
         let v = "Server=sqlserver,1433;Database=zoo_db;User Id=sa;Password=YourStrong@Passw0rd;";
         let (s, e) = connection_password(v).unwrap();
         assert_eq!(&v[s..e], "YourStrong@Passw0rd");

@@ -65,39 +65,13 @@ pub fn explain(m: &RuleMeta) -> String {
     )
 }
 
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            let v = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            cur.push(v);
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
-}
-
-/// The candidate closest to `given` by edit distance, when it is close enough.
-pub fn nearest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let lower = given.to_ascii_lowercase();
-    candidates
-        .iter()
-        .map(|c| (distance(&lower, &c.to_ascii_lowercase()), *c))
-        .min()
-        .filter(|(d, _)| *d <= 3.max(lower.len() / 3))
-        .map(|(_, c)| c)
-}
-
 /// "unknown rule `X`", with the nearest id or name when one is close.
 pub fn unknown_rule_message(given: &str) -> String {
     let names: Vec<&str> = registry()
         .iter()
         .flat_map(|r| [r.meta().code, r.meta().name])
         .collect();
-    match nearest(given, &names) {
+    match crate::suggest::nearest(given, &names) {
         Some(c) => {
             format!("unknown rule `{given}`; did you mean `{c}`? (`berth rules` lists them)")
         }

@@ -50,7 +50,6 @@ use crate::dockerfile::ignore::DockerIgnore;
 use crate::source::SourceMap;
 
 pub use b003_unused_suppression::UnusedSuppression;
-pub(crate) use b208_credential_literal::secret_name as is_secret_name;
 
 /// A rule's identity and documentation.
 #[derive(Debug)]
@@ -241,7 +240,7 @@ impl Policy {
                     .iter()
                     .flat_map(|r| [r.meta().code, r.meta().name])
                     .collect();
-                let hint = docs::nearest(w, &names)
+                let hint = crate::suggest::nearest(w, &names)
                     .map(|n| format!("; did you mean `{n}`?"))
                     .unwrap_or_default();
                 return Err(format!("unknown rule `{w}`{hint}"));

@@ -301,3 +301,11 @@ mod tests {
         assert_eq!(bytes_to_text(b"\xef\xbb\xbfa".to_vec()), Ok("a".into()));
     }
 }
+
+/// Something wrong with an input file, found while loading it. Becomes a
+/// finding of an input rule (`B001`, `B002`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadProblem {
+    pub span: Span,
+    pub message: String,
+}

@@ -31,7 +31,7 @@ impl Loader<'_> {
                 "version" => out.version = Some(self.span(key)),
                 k if TOP_LEVEL.contains(&k) || k.starts_with("x-") => {}
                 k => {
-                    let hint = crate::rules::docs::nearest(k, TOP_LEVEL)
+                    let hint = crate::suggest::nearest(k, TOP_LEVEL)
                         .map(|n| format!("; did you mean `{n}`?"))
                         .unwrap_or_default();
                     self.problem(key, format!("unknown top-level key `{k}`{hint}"));
