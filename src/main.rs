@@ -2,7 +2,7 @@
 //! result to an exit code (0 clean, 1 findings at the fail level, 2 berth could
 //! not do its job).
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -16,6 +16,7 @@ use berth::cli::{CheckArgs, Cli, Command, ConfigArgs, PublishArgs, StacksArgs, S
 use berth::compose::Env;
 use berth::report::{self, Format};
 use berth::rules;
+use berth::run::{self, Destination, Report, RunOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -89,53 +90,27 @@ fn cwd_and_paths(
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let color = color_wanted(&args);
     let (cwd, paths) = cwd_and_paths(&args.paths)?;
-    let mut outcome = check(&CheckOptions {
-        paths,
-        config: args.config.clone(),
-        select: args.select.clone(),
-        cwd,
-        env: Env::from_process(),
-        report_stacks: false,
+    let result = run::check_and_report(&RunOptions {
+        check: CheckOptions {
+            paths,
+            config: args.config,
+            select: args.select,
+            cwd,
+            env: Env::from_process(),
+            report_stacks: false,
+        },
+        baseline: args.baseline,
+        write_baseline: args.write_baseline,
+        fail_on: args.fail_on,
+        reports: vec![Report {
+            format: args.format,
+            to: args.output.map_or(Destination::Stdout, Destination::File),
+            color,
+        }],
     })?;
-    if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read baseline {}", path.display()))?;
-        let baseline: berth::suppress::Baseline = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a berth baseline", path.display()))?;
-        berth::suppress::apply_baseline(&baseline, &mut outcome.diagnostics);
-        outcome.baseline_used = true;
-    }
-    if let Some(path) = &args.write_baseline {
-        let baseline = berth::suppress::baseline_of(&outcome.sources, &outcome.diagnostics);
-        let mut text =
-            serde_json::to_string_pretty(&baseline).context("cannot render the baseline")?;
-        text.push('\n');
-        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let rendered = report::render(args.format, &outcome, color_wanted(&args));
-    match &args.output {
-        Some(path) => std::fs::write(path, rendered)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`berth check | head`) is not an error of berth's.
-            if let Err(e) = out
-                .write_all(rendered.as_bytes())
-                .and_then(|()| out.flush())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(e).context("cannot write to standard output");
-            }
-        }
-    }
-    let failing = args.fail_on.threshold().is_some_and(|t| {
-        outcome
-            .diagnostics
-            .iter()
-            .any(|d| d.is_active() && d.level >= t)
-    });
-    exit_now(u8::from(failing))
+    exit_now(result.exit_code())
 }
 
 fn run_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
@@ -208,12 +183,7 @@ fn run_stacks(args: StacksArgs) -> anyhow::Result<ExitCode> {
         }
         StacksFormat::Text => report::stacks::render(&outcome.stacks),
     };
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(e).context("cannot write to standard output");
-    }
+    run::write_stdout(&text).context("cannot write to standard output")?;
     Ok(ExitCode::SUCCESS)
 }
 
