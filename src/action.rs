@@ -56,6 +56,12 @@ pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
                 anyhow::anyhow!("input pr-number: `{n}` is not a pull request number")
             })?),
         };
+    let baseline = input(var, "baseline");
+    if baseline.is_some() && !run_check {
+        anyhow::bail!(
+            "input baseline: applies only when check is true (a SARIF published as it is keeps its own baseline states)"
+        );
+    }
     let cwd = match var("GITHUB_WORKSPACE").filter(|w| !w.is_empty()) {
         Some(w) => PathBuf::from(w),
         None => std::env::current_dir()?,
@@ -65,7 +71,7 @@ pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
 
     // Set when the check runs: berth's own levels decide fail-on.
     let failing = if run_check {
-        let opts = run_options(var, &cwd, fail_on, &sarif_path);
+        let opts = run_options(var, &cwd, baseline, fail_on, &sarif_path);
         Some(run::check_and_report(&opts)?.failing)
     } else {
         None
@@ -113,6 +119,7 @@ pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
 fn run_options(
     var: &dyn Fn(&str) -> Option<String>,
     cwd: &Path,
+    baseline: Option<String>,
     fail_on: FailOn,
     sarif_path: &Path,
 ) -> RunOptions {
@@ -130,7 +137,7 @@ fn run_options(
             env: check_env(),
             report_stacks: false,
         },
-        baseline: None,
+        baseline: baseline.map(|b| cwd.join(b)),
         write_baseline: None,
         fail_on,
         reports: vec![
