@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
 pub use crate::run::FailOn;
+pub use crate::run::stacks::StacksFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -116,12 +117,6 @@ pub struct StacksArgs {
     /// Configuration file (default: `berth.yml` or `.berth.yml` in the first PATH).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StacksFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, clap::Args)]

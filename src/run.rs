@@ -2,7 +2,11 @@
 //! apply a baseline, record one, render the reports, and decide by `fail-on`.
 //! Callers translate their own inputs into [`RunOptions`] and map the
 //! [`RunResult`] to an exit code; neither decides what a baseline hides or
-//! what fails the run.
+//! what fails the run. The other commands' library halves are the submodules.
+
+pub mod config;
+pub mod init;
+pub mod stacks;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -120,6 +124,8 @@ pub enum RunError {
     },
     #[error("cannot write to standard output")]
     Stdout(#[source] std::io::Error),
+    #[error("cannot render JSON")]
+    RenderJson(#[source] serde_json::Error),
 }
 
 /// Check, apply the baseline, write the new baseline, render every report,
