@@ -5,11 +5,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::check::{CheckOptions, check};
+use crate::check::CheckOptions;
 use crate::compose::Env;
-use crate::diagnostic::Level;
 use crate::publish::{self, Upload};
-use crate::report;
+use crate::report::{Counts, Format};
+use crate::run::{self, Destination, FailOn, Report, RunOptions};
 
 fn input(var: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
     // GitHub upper-cases the name and keeps hyphens: INPUT_FAIL-ON.
@@ -29,12 +29,11 @@ fn flag(var: &dyn Fn(&str) -> Option<String>, name: &str, default: bool) -> Resu
 
 /// Run the action; the result is the exit code.
 pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
-    let fail_on = match input(var, "fail-on").as_deref().unwrap_or("error") {
-        "error" => Some(Level::Error),
-        "warning" => Some(Level::Warning),
-        "note" => Some(Level::Note),
-        "never" => None,
-        other => anyhow::bail!("input fail-on: `{other}` is not error, warning, note or never"),
+    let fail_on = match input(var, "fail-on") {
+        None => FailOn::Error,
+        Some(word) => FailOn::parse(&word).ok_or_else(|| {
+            anyhow::anyhow!("input fail-on: `{word}` is not error, warning, note or never")
+        })?,
     };
     let upload = match input(var, "upload-sarif").as_deref().unwrap_or("auto") {
         "auto" => Upload::Auto,
@@ -57,6 +56,12 @@ pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
                 anyhow::anyhow!("input pr-number: `{n}` is not a pull request number")
             })?),
         };
+    let baseline = input(var, "baseline");
+    if baseline.is_some() && !run_check {
+        anyhow::bail!(
+            "input baseline: applies only when check is true (a SARIF published as it is keeps its own baseline states)"
+        );
+    }
     let cwd = match var("GITHUB_WORKSPACE").filter(|w| !w.is_empty()) {
         Some(w) => PathBuf::from(w),
         None => std::env::current_dir()?,
@@ -65,31 +70,12 @@ pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
     let sarif_path = cwd.join(&sarif_name);
 
     // Set when the check runs: berth's own levels decide fail-on.
-    let mut failing = false;
-    if run_check {
-        let paths: Vec<PathBuf> = input(var, "path")
-            .unwrap_or_else(|| ".".into())
-            .split_whitespace()
-            .map(|p| cwd.join(p))
-            .collect();
-        let outcome = check(&CheckOptions {
-            paths,
-            config: input(var, "config").map(|c| cwd.join(c)),
-            select: Vec::new(),
-            cwd: cwd.clone(),
-            env: check_env(),
-            report_stacks: false,
-        })?;
-        std::fs::write(&sarif_path, report::sarif::render(&outcome))
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", sarif_path.display()))?;
-        failing = fail_on.is_some_and(|t| {
-            outcome
-                .diagnostics
-                .iter()
-                .any(|d| d.is_active() && d.level >= t)
-        });
-        print!("{}", report::text::render(&outcome, false));
-    }
+    let failing = if run_check {
+        let opts = run_options(var, &cwd, baseline, fail_on, &sarif_path);
+        Some(run::check_and_report(&opts)?.failing)
+    } else {
+        None
+    };
 
     let mut opts = publish::Options::new(sarif_path.clone());
     opts.upload = upload;
@@ -110,20 +96,63 @@ pub fn run(var: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<u8> {
         opts.upload = Upload::Off;
     }
     let published = publish::run(&opts, var).map_err(anyhow::Error::msg)?;
-    if !run_check {
-        failing = match fail_on {
-            Some(Level::Error) => published.errors > 0,
-            Some(Level::Warning) => published.errors + published.warnings > 0,
-            Some(Level::Note) => published.findings > 0,
-            None => false,
-        };
-    }
+    // Without a check, the SARIF's own levels decide.
+    let failing = failing.unwrap_or_else(|| {
+        fail_on.fails(Counts {
+            errors: published.errors,
+            warnings: published.warnings,
+            notes: published
+                .findings
+                .saturating_sub(published.errors + published.warnings),
+        })
+    });
     write_outputs(var, &sarif_name, &published)?;
     Ok(if published.failed {
         2
     } else {
         u8::from(failing)
     })
+}
+
+/// `berth check` as the inputs ask: SARIF to `sarif-file`, text to the log;
+/// relative paths are the workspace's.
+fn run_options(
+    var: &dyn Fn(&str) -> Option<String>,
+    cwd: &Path,
+    baseline: Option<String>,
+    fail_on: FailOn,
+    sarif_path: &Path,
+) -> RunOptions {
+    let paths: Vec<PathBuf> = input(var, "path")
+        .unwrap_or_else(|| ".".into())
+        .split_whitespace()
+        .map(|p| cwd.join(p))
+        .collect();
+    RunOptions {
+        check: CheckOptions {
+            paths,
+            config: input(var, "config").map(|c| cwd.join(c)),
+            select: Vec::new(),
+            cwd: cwd.to_path_buf(),
+            env: check_env(),
+            report_stacks: false,
+        },
+        baseline: baseline.map(|b| cwd.join(b)),
+        write_baseline: None,
+        fail_on,
+        reports: vec![
+            Report {
+                format: Format::Sarif,
+                to: Destination::File(sarif_path.to_path_buf()),
+                color: false,
+            },
+            Report {
+                format: Format::Text,
+                to: Destination::Stdout,
+                color: false,
+            },
+        ],
+    }
 }
 
 /// The environment compose files are interpolated from, without what the

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::Level;
 use crate::report::Format;
+pub use crate::run::FailOn;
+pub use crate::run::stacks::StacksFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -118,12 +119,6 @@ pub struct StacksArgs {
     pub config: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StacksFormat {
-    Text,
-    Json,
-}
-
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Files or directories to check; directories are searched for compose files.
@@ -150,24 +145,4 @@ pub struct CheckArgs {
     /// Exit 1 when a finding is at or above this level.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Note,
-    Never,
-}
-
-impl FailOn {
-    /// The lowest level that fails the run, if any.
-    pub fn threshold(self) -> Option<Level> {
-        match self {
-            FailOn::Error => Some(Level::Error),
-            FailOn::Warning => Some(Level::Warning),
-            FailOn::Note => Some(Level::Note),
-            FailOn::Never => None,
-        }
-    }
 }

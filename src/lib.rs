@@ -24,6 +24,7 @@ pub mod check;
 pub mod cli;
 pub mod discover;
 pub mod report;
+pub mod run;
 
 #[cfg(test)]
 mod robustness_tests;

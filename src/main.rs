@@ -2,7 +2,7 @@
 //! result to an exit code (0 clean, 1 findings at the fail level, 2 berth could
 //! not do its job).
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -11,11 +11,13 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use clap::Parser;
 
-use berth::check::{CheckOptions, check};
-use berth::cli::{CheckArgs, Cli, Command, ConfigArgs, PublishArgs, StacksArgs, StacksFormat};
+use berth::check::CheckOptions;
+use berth::cli::{CheckArgs, Cli, Command, ConfigArgs, PublishArgs, StacksArgs};
 use berth::compose::Env;
-use berth::report::{self, Format};
+use berth::report::Format;
 use berth::rules;
+use berth::run::config::{ConfigOptions, Model};
+use berth::run::{self, Destination, Report, RunOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -50,11 +52,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             exit_now(code)
         }
         Command::Init => {
-            let path = std::path::Path::new("berth.yml");
-            if path.exists() {
-                bail!("berth.yml already exists; not overwriting it");
-            }
-            std::fs::write(path, berth::config::starter()).context("cannot write berth.yml")?;
+            run::init::write_starter(std::path::Path::new("berth.yml"))?;
             println!("wrote berth.yml");
             Ok(ExitCode::SUCCESS)
         }
@@ -89,131 +87,65 @@ fn cwd_and_paths(
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let color = color_wanted(&args);
     let (cwd, paths) = cwd_and_paths(&args.paths)?;
-    let mut outcome = check(&CheckOptions {
-        paths,
-        config: args.config.clone(),
-        select: args.select.clone(),
-        cwd,
-        env: Env::from_process(),
-        report_stacks: false,
+    let result = run::check_and_report(&RunOptions {
+        check: CheckOptions {
+            paths,
+            config: args.config,
+            select: args.select,
+            cwd,
+            env: Env::from_process(),
+            report_stacks: false,
+        },
+        baseline: args.baseline,
+        write_baseline: args.write_baseline,
+        fail_on: args.fail_on,
+        reports: vec![Report {
+            format: args.format,
+            to: args.output.map_or(Destination::Stdout, Destination::File),
+            color,
+        }],
     })?;
-    if let Some(path) = &args.baseline {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read baseline {}", path.display()))?;
-        let baseline: berth::suppress::Baseline = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a berth baseline", path.display()))?;
-        berth::suppress::apply_baseline(&baseline, &mut outcome.diagnostics);
-        outcome.baseline_used = true;
-    }
-    if let Some(path) = &args.write_baseline {
-        let baseline = berth::suppress::baseline_of(&outcome.sources, &outcome.diagnostics);
-        let mut text =
-            serde_json::to_string_pretty(&baseline).context("cannot render the baseline")?;
-        text.push('\n');
-        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    let rendered = report::render(args.format, &outcome, color_wanted(&args));
-    match &args.output {
-        Some(path) => std::fs::write(path, rendered)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`berth check | head`) is not an error of berth's.
-            if let Err(e) = out
-                .write_all(rendered.as_bytes())
-                .and_then(|()| out.flush())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(e).context("cannot write to standard output");
-            }
-        }
-    }
-    let failing = args.fail_on.threshold().is_some_and(|t| {
-        outcome
-            .diagnostics
-            .iter()
-            .any(|d| d.is_active() && d.level >= t)
-    });
-    exit_now(u8::from(failing))
+    exit_now(result.exit_code())
 }
 
 fn run_config(args: ConfigArgs) -> anyhow::Result<ExitCode> {
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let env = Env::from_process();
-    let env_files: Vec<_> = args.env_file.iter().map(|f| cwd.join(f)).collect();
-    let default_files =
-        |dir: &std::path::Path| berth::compose::project::default_files(dir, &env_files, &env);
-    let mut files = Vec::new();
-    if args.files.is_empty() {
-        files = default_files(&cwd);
-        if files.is_empty() {
-            bail!("no compose file in {} (give FILE arguments)", cwd.display());
+    let model = run::config::model(&ConfigOptions {
+        files: args.files,
+        env_files: args.env_file,
+        profiles: args.profiles,
+        cwd: std::env::current_dir().context("cannot read the current directory")?,
+        env: Env::from_process(),
+    })?;
+    match model {
+        Model::Json(text) => {
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Model::Problems(problems) => {
+            for p in problems {
+                eprintln!("{p}");
+            }
+            Ok(ExitCode::from(1))
         }
     }
-    for f in &args.files {
-        let path = cwd.join(f);
-        if !path.is_dir() {
-            files.push(path);
-            continue;
-        }
-        // A directory is the project in it, read as if berth ran there (where
-        // the working directory is the real path, symlinks resolved).
-        let dir =
-            std::fs::canonicalize(&path).unwrap_or_else(|_| berth::paths::normalize_host(&path));
-        let found = default_files(&dir);
-        if found.is_empty() {
-            bail!("no compose file in {}", f.display());
-        }
-        files.extend(found);
-    }
-    for f in &files {
-        if !f.is_file() {
-            bail!("{}: no such file", f.display());
-        }
-    }
-    let (json, problems) =
-        berth::compose::canonical::config(&files, &env_files, &args.profiles, &env, &cwd);
-    if !problems.is_empty() {
-        for p in problems {
-            eprintln!("{p}");
-        }
-        return Ok(ExitCode::from(1));
-    }
-    let mut text = serde_json::to_string_pretty(&json).context("cannot render JSON")?;
-    text.push('\n');
-    print!("{text}");
-    Ok(ExitCode::SUCCESS)
 }
 
 fn run_stacks(args: StacksArgs) -> anyhow::Result<ExitCode> {
     let (cwd, paths) = cwd_and_paths(&args.paths)?;
-    let outcome = check(&CheckOptions {
-        paths,
-        config: args.config.clone(),
-        select: Vec::new(),
-        cwd,
-        env: Env::from_process(),
-        report_stacks: true,
-    })?;
-    let text = match args.format {
-        StacksFormat::Json => {
-            let mut t = serde_json::to_string_pretty(&serde_json::json!({
-                "version": 1,
-                "stacks": outcome.stacks,
-            }))
-            .context("cannot render JSON")?;
-            t.push('\n');
-            t
-        }
-        StacksFormat::Text => report::stacks::render(&outcome.stacks),
-    };
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(e).context("cannot write to standard output");
-    }
+    let text = run::stacks::stacks(
+        CheckOptions {
+            paths,
+            config: args.config,
+            select: Vec::new(),
+            cwd,
+            env: Env::from_process(),
+            report_stacks: true,
+        },
+        args.format,
+    )?;
+    run::write_stdout(&text).context("cannot write to standard output")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -504,3 +504,58 @@ fn home_directory_mounts_do_not_depend_on_home() {
         assert_eq!(findings_under_home(&case, home), want, "HOME={home}");
     }
 }
+
+#[test]
+fn a_baseline_written_while_one_applies_keeps_the_baselined_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::support::copy_dir(&seed(), tmp.path());
+    let old = tmp.path().join("old.json");
+    let new = tmp.path().join("new.json");
+    let first = Berth::new()
+        .args(["check", "--write-baseline"])
+        .arg_path(&old)
+        .current_dir(tmp.path())
+        .run();
+    assert_eq!(first.code, 1, "{first:?}");
+    let second = Berth::new()
+        .args(["check", "--baseline"])
+        .arg_path(&old)
+        .args(["--write-baseline"])
+        .arg_path(&new)
+        .current_dir(tmp.path())
+        .run();
+    assert_eq!(second.code, 0, "{second:?}");
+    assert!(
+        second.stdout.starts_with("No problems found"),
+        "{}",
+        second.stdout
+    );
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+    assert!(read(&old).contains("\"B101\""), "{}", read(&old));
+    assert_eq!(read(&new), read(&old), "accepted findings stay accepted");
+}
+
+#[test]
+fn a_baseline_that_cannot_be_read_or_is_not_one_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::support::copy_dir(&seed(), tmp.path());
+    std::fs::write(tmp.path().join("other.json"), "[1, 2]\n").unwrap();
+    for (file, message) in [
+        (
+            "missing.json",
+            "berth: error: cannot read baseline missing.json: ",
+        ),
+        (
+            "other.json",
+            "berth: error: other.json is not a berth baseline: ",
+        ),
+    ] {
+        let out = Berth::new()
+            .args(["check", "--format", "sarif", "--baseline", file])
+            .current_dir(tmp.path())
+            .run();
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stderr.starts_with(message), "{}", out.stderr);
+        assert!(out.stdout.is_empty(), "no report: {}", out.stdout);
+    }
+}

@@ -1,5 +1,6 @@
 //! berth's one integration-test binary: every test drives the real CLI.
 
+mod action;
 mod cli;
 mod conformance;
 mod discovery;
