@@ -3,10 +3,10 @@
 //! not do its job).
 
 use std::io::IsTerminal;
+use std::process::ExitCode;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Parser;
@@ -20,6 +20,12 @@ use berth::run::config::{ConfigOptions, Model};
 use berth::run::{self, Destination, Report, RunOptions};
 
 fn main() -> ExitCode {
+    // mimalloc asks for transparent huge pages: each first touch then makes
+    // the kernel zero 2 MiB, which cost a fifth of a check's time and grew
+    // its resident memory by half on the benchmark corpus (docs/design-notes.md).
+    // Ordinary 4 KiB pages do not. Failure only means huge pages stay on.
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_thp_disable(true);
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
