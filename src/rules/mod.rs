@@ -40,6 +40,9 @@ mod b309_writable_root_filesystem;
 mod b310_no_new_privileges_missing;
 mod b311_disallowed_registry;
 
+mod health;
+mod socket;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
