@@ -1,4 +1,5 @@
-use super::b101_mount_shadows_build_output::{container_view, remove_mount, shadow};
+use super::mounts::{remove_mount, shadow};
+use super::view::container_view;
 use super::{Context, Rule, RuleMeta, ServiceRef, declare_rule};
 use crate::compose::{BuildContext, Volume};
 use crate::diagnostic::{Diagnostic, Label};

@@ -41,7 +41,10 @@ mod b310_no_new_privileges_missing;
 mod b311_disallowed_registry;
 
 mod health;
+mod mounts;
 mod socket;
+mod start;
+mod view;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
