@@ -98,7 +98,7 @@ impl Rule for MountShadowsBuildOutput {
             }
             let production = svc.stack.class.class == Class::Production;
             for mount in svc.service.bind_mounts() {
-                let Some(mut sh) = shadow(&svc, mount) else {
+                let Some(mut sh) = shadow(cx.host, &svc, mount) else {
                     continue;
                 };
                 // Outside production only what the development command needs
@@ -147,7 +147,12 @@ impl Rule for MountShadowsBuildOutput {
                     }
                 }
                 let host = mount.source.as_deref().unwrap_or("the host directory");
-                let view = container_view(mount, &paths, sh.start.first().map(|s| s.path.as_str()));
+                let view = container_view(
+                    cx.host,
+                    mount,
+                    &paths,
+                    sh.start.first().map(|s| s.path.as_str()),
+                );
                 let mut d = Diagnostic::new(
                     &Self::META,
                     Label::new(

@@ -2,7 +2,9 @@
 //! removes a mount from a production file.
 
 use super::start::{effective_workdir, rebuilt_by_command, service_start_paths};
-use super::{Context, ServiceRef};
+use std::path::PathBuf;
+
+use super::{Context, Host, ServiceRef};
 use crate::compose::{Volume, VolumeKind};
 use crate::diagnostic::{Fix, Label};
 use crate::dockerfile::facts::StartPath;
@@ -35,8 +37,9 @@ pub(super) fn image_provides(image: &crate::dockerfile::ImageFacts, path: &str) 
             .any(|b| is_within_posix(path, &b.path))
 }
 
-/// What `mount` hides of the service's image, if anything.
-pub(super) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
+/// What `mount` hides of the service's image, if anything. `host` answers
+/// what the bind source holds, for the few cases the image alone leaves open.
+pub(super) fn shadow(host: &Host, svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
     let image = svc.image?;
     // A file mounted over a file replaces it on purpose (configuration); it hides nothing else.
     if mount.host_is_file {
@@ -66,7 +69,7 @@ pub(super) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
         if file_like && f.path == target {
             continue;
         }
-        if f.how.starts_with("RUN chmod") && host_copy_is_executable(mount, &f.path) {
+        if f.how.starts_with("RUN chmod") && host_copy_is_executable(host, mount, &f.path) {
             // The image only made executable what the host already has executable.
             continue;
         }
@@ -102,7 +105,8 @@ pub(super) fn shadow(svc: &ServiceRef<'_>, mount: &Volume) -> Option<Shadow> {
                     .strip_prefix(b.path.as_str())
                     .and_then(|rel| rel.trim_start_matches('/').split('/').next())
                     .is_some_and(|first| OUTPUT_DIRS.contains(&first))
-                    || (!copied_from_context(svc, image, &sp.path) && !host_has(mount, &sp.path)))
+                    || (!copied_from_context(svc, image, &sp.path)
+                        && !host_has(host, mount, &sp.path)))
         });
         if let Some(b) = builder {
             hidden.push((
@@ -158,39 +162,27 @@ fn copied_from_context(
     })
 }
 
+/// Where the bind source on the host has its copy of `path`, a path below
+/// the mount's target.
+fn host_copy(mount: &Volume, path: &str) -> Option<PathBuf> {
+    let dir = mount.host_path.as_ref()?;
+    let rel = path.strip_prefix(mount.target.as_str())?;
+    Some(dir.join(rel.trim_start_matches('/')))
+}
+
 /// The bind source on the host holds `path` (a file the repository has):
 /// then the mount provides the start file rather than hiding it (B103's
-/// case). Read only for start files no table explains.
-fn host_has(mount: &Volume, path: &str) -> bool {
-    let (Some(host), Some(rel)) = (&mount.host_path, path.strip_prefix(mount.target.as_str()))
-    else {
-        return false;
-    };
-    host.join(rel.trim_start_matches('/')).exists()
+/// case). Asked only for start files no table explains.
+fn host_has(host: &Host, mount: &Volume, path: &str) -> bool {
+    host_copy(mount, path).is_some_and(|file| host.exists(&file))
 }
 
 /// The host's copy of a path the mount hides is an executable file: a
-/// `chmod +x` in the image changed nothing the container loses. (Read only
+/// `chmod +x` in the image changed nothing the container loses. (Asked only
 /// for files a `RUN chmod` made executable under a bind mount; git keeps
 /// the bit, so a checkout gives every machine the same answer.)
-fn host_copy_is_executable(mount: &Volume, path: &str) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let Some(host) = &mount.host_path else {
-            return false;
-        };
-        let Some(rel) = path.strip_prefix(mount.target.as_str()) else {
-            return false;
-        };
-        let file = host.join(rel.trim_start_matches('/'));
-        std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (mount, path);
-        false
-    }
+fn host_copy_is_executable(host: &Host, mount: &Volume, path: &str) -> bool {
+    host_copy(mount, path).is_some_and(|file| host.is_executable_file(&file))
 }
 
 /// Deleting a short-syntax mount: its line, and the `volumes:` line above

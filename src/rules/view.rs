@@ -1,6 +1,7 @@
 //! The container directory before and after a mount, as findings show it:
 //! what the image puts there, then what the container sees instead.
 
+use super::Host;
 use crate::compose::{Volume, VolumeKind};
 
 /// Entries of a tree, `├──`/`└──` drawn, at most `max` then a count.
@@ -21,8 +22,14 @@ fn tree(root: &str, entries: &[String], max: usize) -> String {
 /// The container directory as the image leaves it and as the mount leaves
 /// it, the way the seed incident drew it: what the image puts there, then
 /// what the container sees instead. For a bind mount that is the host
-/// directory (read now, top level only); for a named volume, its old copy.
-pub(super) fn container_view(mount: &Volume, image_paths: &[&str], start: Option<&str>) -> String {
+/// directory (top level only, as `host` lists it); for a named volume, its
+/// old copy.
+pub(super) fn container_view(
+    host: &Host,
+    mount: &Volume,
+    image_paths: &[&str],
+    start: Option<&str>,
+) -> String {
     let target = mount.target.as_str();
     let rel = |p: &str| -> String {
         let r = p.strip_prefix(target).unwrap_or(p).trim_start_matches('/');
@@ -53,20 +60,15 @@ pub(super) fn container_view(mount: &Volume, image_paths: &[&str], start: Option
         "\nWith `{}`, {target} is {source} from the host instead:\n",
         mount.written
     ));
-    let host = mount
-        .host_path
-        .as_deref()
-        .and_then(|p| std::fs::read_dir(p).ok());
-    match host {
-        Some(dir) => {
-            let mut names: Vec<String> = dir
-                .filter_map(Result::ok)
+    match mount.host_path.as_deref().and_then(|p| host.list_dir(p)) {
+        Some(entries) => {
+            let mut names: Vec<String> = entries
+                .into_iter()
                 .map(|e| {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    if e.file_type().is_ok_and(|t| t.is_dir()) {
-                        format!("{name}/")
+                    if e.is_dir {
+                        format!("{}/", e.name)
                     } else {
-                        name
+                        e.name
                     }
                 })
                 .collect();
@@ -87,4 +89,59 @@ pub(super) fn container_view(mount: &Volume, image_paths: &[&str], start: Option
         ));
     }
     view
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{FileId, Span};
+    use std::path::PathBuf;
+
+    fn bind(host_path: PathBuf) -> Volume {
+        Volume {
+            span: Span::new(FileId(0), 0, 0),
+            written: "./backend:/app".into(),
+            kind: VolumeKind::Bind,
+            source: Some("./backend".into()),
+            source_unknown: false,
+            target_unknown: false,
+            home_relative: None,
+            host_path: Some(host_path),
+            host_is_file: false,
+            target: "/app".into(),
+            read_only: false,
+        }
+    }
+
+    #[test]
+    fn lists_the_host_directory_through_the_host() {
+        let dir = PathBuf::from("/home/dev/project/backend");
+        let host =
+            Host::default().with_dir(&dir, Some(&["src/", "Cargo.toml", ".env", "README.md"]));
+        let view = container_view(&host, &bind(dir), &["/app/backend"], Some("/app/backend"));
+        assert_eq!(
+            view,
+            "Without the mount, /app holds what the image put there:\n\
+             /app\n└── backend  ← from the image\n\
+             \nWith `./backend:/app`, /app is ./backend from the host instead:\n\
+             /app\n├── .env\n├── Cargo.toml\n├── README.md\n└── src/\n\
+             \nThe container starts /app/backend: no such file or directory.\n"
+        );
+    }
+
+    #[test]
+    fn an_empty_or_absent_host_directory_says_so() {
+        let empty = PathBuf::from("/home/dev/project/empty");
+        let gone = PathBuf::from("/home/dev/project/gone");
+        let host = Host::default()
+            .with_dir(&empty, Some(&[]))
+            .with_dir(&gone, None);
+        let view = container_view(&host, &bind(empty), &["/app"], None);
+        assert!(view.contains("/app\n└── (all of it)  ← from the image\n"));
+        assert!(view.ends_with("/app\n(empty)\n"));
+        let view = container_view(&host, &bind(gone), &["/app"], None);
+        assert!(
+            view.ends_with("/app\n(./backend is not in this checkout: Docker creates it empty)\n")
+        );
+    }
 }
