@@ -54,8 +54,11 @@ pub(super) fn check_unit(unit: &Unit, shared: &Shared<'_>) -> UnitResult {
             _ => None,
         })
         .collect();
+    // The one door from the rules to the host's file system, for this unit.
+    let host = rules::Host::default();
     let cx = Context {
         policy: &shared.config.policy,
+        host: &host,
         dockerfiles: &dockerfiles,
         dockerignores: &dockerignores,
         sources: shared.table.sources(),

@@ -1,4 +1,5 @@
-use super::b101_mount_shadows_build_output::{container_view, remove_mount, shadow};
+use super::mounts::{remove_mount, shadow};
+use super::view::container_view;
 use super::{Context, Rule, RuleMeta, ServiceRef, declare_rule};
 use crate::compose::{BuildContext, Volume};
 use crate::diagnostic::{Diagnostic, Label};
@@ -78,7 +79,7 @@ impl Rule for SourceMountInProduction {
                 if svc
                     .dockerignore()
                     .is_some_and(|d| d.excludes(host, !mount.host_is_file))
-                    || shadow(&svc, mount).is_some()
+                    || shadow(cx.host, &svc, mount).is_some()
                 {
                     continue;
                 }
@@ -127,7 +128,7 @@ impl Rule for SourceMountInProduction {
                          keep live editing in a development overlay (docker-compose.override.yml) or use Compose Watch (develop.watch)",
                     )
                     .with_key(format!("{}|{}", svc.service.name.value, mount.target))
-                    .with_view(container_view(mount, &copied, None))
+                    .with_view(container_view(cx.host, mount, &copied, None))
                     .with_fix(remove_mount(cx, &svc, mount))
                     .in_stack(svc.stack),
                 );

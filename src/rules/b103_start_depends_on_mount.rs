@@ -1,6 +1,5 @@
-use super::b101_mount_shadows_build_output::{
-    effective_workdir, image_provides, service_start_paths,
-};
+use super::mounts::image_provides;
+use super::start::{effective_workdir, service_start_paths};
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::paths::is_within_posix;

@@ -1,3 +1,4 @@
+use super::view::container_view;
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::compose::VolumeKind;
 use crate::diagnostic::{Diagnostic, Label};
@@ -78,7 +79,7 @@ impl Rule for NamedVolumeOverBuildOutput {
                     .with_related(vec![Label::new(f.span, format!("puts {} in the image ({})", f.path, f.how))])
                     .with_help("keep build output out of named volumes; for a dependency cache use an anonymous volume with `up --renew-anon-volumes`")
                     .with_key(format!("{}|{}", svc.service.name.value, v.target))
-                    .with_view(super::b101_mount_shadows_build_output::container_view(v, &[f.path.as_str()], None))
+                    .with_view(container_view(cx.host, v, &[f.path.as_str()], None))
                     .in_stack(svc.stack),
                 );
             }

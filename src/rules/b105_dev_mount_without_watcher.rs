@@ -1,4 +1,4 @@
-use super::b101_mount_shadows_build_output::{effective_workdir, service_start_paths};
+use super::start::{effective_workdir, service_start_paths};
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::compose::BuildContext;
 use crate::diagnostic::{Diagnostic, Label};

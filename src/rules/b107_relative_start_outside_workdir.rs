@@ -1,4 +1,4 @@
-use super::b101_mount_shadows_build_output::image_provides;
+use super::mounts::image_provides;
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::diagnostic::{Diagnostic, Label};
 use crate::paths::join_posix;

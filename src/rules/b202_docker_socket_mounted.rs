@@ -1,6 +1,7 @@
+use super::socket::is_docker_socket;
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::diagnostic::{Diagnostic, Label};
-use crate::paths::{normalize_posix, slash};
+use crate::paths::slash;
 
 declare_rule! {
     /// ## What it does
@@ -34,14 +35,6 @@ declare_rule! {
         tags: ["security"],
         security_severity: "9.0",
     }
-}
-
-/// Is this host path the Docker socket?
-pub(crate) fn is_docker_socket(host: &str) -> bool {
-    let h = normalize_posix(host);
-    h == "/var/run/docker.sock"
-        || h == "/run/docker.sock"
-        || host.to_ascii_lowercase().contains("pipe\\docker_engine")
 }
 
 impl Rule for DockerSocketMounted {

@@ -1,4 +1,4 @@
-use super::b202_docker_socket_mounted::is_docker_socket;
+use super::socket::is_docker_socket;
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::compose::VolumeKind;
 use crate::diagnostic::{Diagnostic, Label};

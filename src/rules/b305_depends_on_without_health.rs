@@ -1,3 +1,4 @@
+use super::health::has_healthcheck;
 use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::diagnostic::{Diagnostic, Label};
 
@@ -56,7 +57,7 @@ impl Rule for DependsOnWithoutHealth {
                     std::ptr::eq(o.stack, svc.stack) && o.service.name.value == dep.service.value
                 });
                 let Some(target) = target else { continue };
-                if !super::b306_no_healthcheck::has_healthcheck(target) {
+                if !has_healthcheck(target) {
                     continue;
                 }
                 out.push(

@@ -1,4 +1,5 @@
-use super::{Context, Rule, RuleMeta, ServiceRef, declare_rule};
+use super::health::has_healthcheck;
+use super::{Context, Rule, RuleMeta, declare_rule};
 use crate::diagnostic::{Diagnostic, Label};
 
 declare_rule! {
@@ -32,22 +33,6 @@ declare_rule! {
         summary: "A built production service has no healthcheck in compose nor HEALTHCHECK in its image.",
         tags: ["reliability", "cross-file"],
     }
-}
-
-/// Does the service have a working healthcheck (compose over the image)?
-pub(crate) fn has_healthcheck(svc: &ServiceRef<'_>) -> bool {
-    let s = &svc.service.settings;
-    if s.scalar("healthcheck.disable")
-        .is_some_and(|d| d.value == "true")
-    {
-        return false;
-    }
-    if let Some(test) = s.scalar("healthcheck.test") {
-        return !test.value.eq_ignore_ascii_case("NONE") && !test.value.is_empty();
-    }
-    svc.image
-        .and_then(|i| i.healthcheck.as_ref())
-        .is_some_and(|(none, _)| !none)
 }
 
 impl Rule for NoHealthcheck {

@@ -1,7 +1,8 @@
 //! Rules: the registry, the [`Rule`] trait and the [`Context`] every rule reads.
 //!
-//! A rule is a pure function of the context: it reads no file, touches no
-//! network and prints nothing. Each rule lives in its own file, and its doc
+//! A rule is a pure function of the context: it reads no file (what it must
+//! know of the host's file system it asks the context's [`Host`]), touches
+//! no network and prints nothing. Each rule lives in its own file, and its doc
 //! comment, with the fixed headings *What it does*, *Why is this bad?*,
 //! *Example* and *How to fix*, is its documentation everywhere (`berth
 //! explain`, SARIF help, docs/rules).
@@ -40,6 +41,13 @@ mod b309_writable_root_filesystem;
 mod b310_no_new_privileges_missing;
 mod b311_disallowed_registry;
 
+mod health;
+mod host;
+mod mounts;
+mod socket;
+mod start;
+mod view;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -50,6 +58,7 @@ use crate::dockerfile::ignore::DockerIgnore;
 use crate::source::SourceMap;
 
 pub use b003_unused_suppression::UnusedSuppression;
+pub use host::{DirEntry, Host};
 
 /// A rule's identity and documentation.
 #[derive(Debug)]
@@ -201,6 +210,9 @@ pub struct Context<'a> {
     pub dockerfiles: &'a [&'a crate::dockerfile::Dockerfile],
     /// Which rules run, at which level, with which options.
     pub policy: &'a Policy,
+    /// What the rules may learn of the host's file system (a bind mount's
+    /// source), cached for the unit.
+    pub host: &'a Host,
 }
 
 /// The rule settings of a run: berth.yml over the rules' defaults.
