@@ -10,11 +10,11 @@ pub mod diff;
 pub mod findings;
 pub mod http;
 pub mod review;
+pub mod summary;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::report::summary;
 use context::Context;
 use http::{Api, Redactor, RetryPolicy};
 

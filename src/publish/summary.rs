@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use super::github::{escape_data, escape_property};
-use crate::publish::context::Context;
-use crate::publish::findings::{Finding, Severity};
+use super::context::Context;
+use super::findings::{Finding, Severity};
+use crate::report::github::{escape_data, escape_property};
 
 /// Rows of the findings table; the step summary holds at most 1 MiB.
 const MAX_ROWS: usize = 300;
