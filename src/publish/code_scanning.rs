@@ -11,6 +11,7 @@ use http::Method;
 use serde_json::{Value, json};
 
 use super::context::Context;
+use super::error::PublishError;
 use super::http::Api;
 
 /// GitHub's documented limits for one upload.
@@ -34,13 +35,13 @@ pub fn prepare(
     log: &Value,
     category: Option<&str>,
     keep_own_ids: bool,
-) -> Result<Prepared, String> {
+) -> Result<Prepared, PublishError> {
     let mut log = log.clone();
     let mut cuts = Vec::new();
     let runs = log
         .get_mut("runs")
         .and_then(Value::as_array_mut)
-        .ok_or("not a SARIF log: no `runs` array")?;
+        .ok_or_else(|| PublishError::Input("not a SARIF log: no `runs` array".into()))?;
     if runs.len() > MAX_RUNS {
         cuts.push(format!(
             "{} of {} runs left out (GitHub takes {MAX_RUNS} per upload)",
@@ -87,10 +88,10 @@ pub fn prepare(
     while encoded.len() > MAX_GZIP_BYTES {
         let dropped = drop_least_severe(&mut log);
         if dropped == 0 {
-            return Err(format!(
+            return Err(PublishError::Input(format!(
                 "the SARIF is {} bytes gzipped even without results; GitHub takes {MAX_GZIP_BYTES}",
                 encoded.len()
-            ));
+            )));
         }
         cuts.push(format!(
             "{dropped} least severe results left out to stay under {MAX_GZIP_BYTES} bytes gzipped"
@@ -163,12 +164,27 @@ fn drop_least_severe(log: &mut Value) -> usize {
     dropped
 }
 
-fn gzip(log: &Value) -> Result<Vec<u8>, String> {
-    let bytes = serde_json::to_vec(log).map_err(|e| format!("cannot encode the SARIF: {e}"))?;
+fn gzip(log: &Value) -> Result<Vec<u8>, PublishError> {
+    let bytes = serde_json::to_vec(log)
+        .map_err(|e| PublishError::Input(format!("cannot encode the SARIF: {e}")))?;
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
     enc.write_all(&bytes)
         .and_then(|()| enc.finish())
-        .map_err(|e| format!("cannot gzip the SARIF: {e}"))
+        .map_err(|e| PublishError::Input(format!("cannot gzip the SARIF: {e}")))
+}
+
+/// GitHub's answer to an upload.
+#[derive(serde::Deserialize)]
+struct Accepted {
+    id: Option<String>,
+}
+
+/// GitHub's answer to a status request.
+#[derive(Default, serde::Deserialize)]
+struct Status {
+    processing_status: Option<String>,
+    #[serde(default)]
+    errors: Vec<Value>,
 }
 
 /// What GitHub made of the upload.
@@ -189,8 +205,8 @@ pub async fn upload(
     tool_name: &str,
     poll: Duration,
     patience: Duration,
-) -> Result<(String, Processing), (Option<u16>, String)> {
-    let fail = |m: &str| (None, m.to_owned());
+) -> Result<(String, Processing), PublishError> {
+    let fail = |m: &str| PublishError::Config(m.to_owned());
     let sha = ctx
         .sha
         .as_deref()
@@ -217,38 +233,28 @@ pub async fn upload(
         body["checkout_uri"] = Value::String(format!("file://{}/", ws.trim_end_matches('/')));
     }
     let route = format!("{}/code-scanning/sarifs", ctx.repo_route());
-    let reply = api
-        .send_ok(Method::POST, &route, Some(&body))
-        .await
-        .map_err(|e| (e.status, e.to_string()))?;
+    let reply = api.send_ok(Method::POST, &route, Some(&body)).await?;
     let id = reply
-        .json()
-        .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
-        .ok_or_else(|| fail("GitHub accepted the upload but gave no upload id"))?;
+        .parse::<Accepted>()
+        .and_then(|a| a.id)
+        .ok_or_else(|| {
+            PublishError::Protocol("GitHub accepted the upload but gave no upload id".into())
+        })?;
     let status_route = format!("{route}/{id}");
     let started = std::time::Instant::now();
     let mut wait = poll;
     loop {
         tokio::time::sleep(wait).await;
-        let reply = api
-            .send_ok(Method::GET, &status_route, None)
-            .await
-            .map_err(|e| (e.status, e.to_string()))?;
-        let status = reply.json().unwrap_or(Value::Null);
-        match status.get("processing_status").and_then(Value::as_str) {
+        let reply = api.send_ok(Method::GET, &status_route, None).await?;
+        let status = reply.parse::<Status>().unwrap_or_default();
+        match status.processing_status.as_deref() {
             Some("complete") => return Ok((id, Processing::Complete)),
             Some("failed") => {
                 let errors = status
-                    .get("errors")
-                    .and_then(Value::as_array)
-                    .map(|e| {
-                        e.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                return Ok((id, Processing::Failed(errors)));
+                    .errors
+                    .into_iter()
+                    .filter_map(|e| e.as_str().map(str::to_owned));
+                return Ok((id, Processing::Failed(errors.collect())));
             }
             _ => {}
         }

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use super::error::PublishError;
+
 /// A pull request the run belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PullRequest {
@@ -41,22 +43,29 @@ impl Context {
     pub fn from_env(
         var: &dyn Fn(&str) -> Option<String>,
         pr: Option<u64>,
-    ) -> Result<Context, String> {
+    ) -> Result<Context, PublishError> {
         let get = |k: &str| var(k).filter(|v| !v.is_empty());
-        let full = get("GITHUB_REPOSITORY").ok_or(
-            "GITHUB_REPOSITORY is not set: run inside GitHub Actions or set it to OWNER/REPO",
-        )?;
+        let full = get("GITHUB_REPOSITORY").ok_or_else(|| {
+            PublishError::Config(
+                "GITHUB_REPOSITORY is not set: run inside GitHub Actions or set it to OWNER/REPO"
+                    .into(),
+            )
+        })?;
         let (owner, repo) = full
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
-            .ok_or_else(|| format!("GITHUB_REPOSITORY `{full}` is not OWNER/REPO"))?;
+            .ok_or_else(|| {
+                PublishError::Config(format!("GITHUB_REPOSITORY `{full}` is not OWNER/REPO"))
+            })?;
         let event_name = get("GITHUB_EVENT_NAME").unwrap_or_default();
         let event = match get("GITHUB_EVENT_PATH") {
             Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("cannot read GITHUB_EVENT_PATH {path}: {e}"))?;
-                serde_json::from_str(&text)
-                    .map_err(|e| format!("GITHUB_EVENT_PATH {path} is not JSON: {e}"))?
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    PublishError::Input(format!("cannot read GITHUB_EVENT_PATH {path}: {e}"))
+                })?;
+                serde_json::from_str(&text).map_err(|e| {
+                    PublishError::Input(format!("GITHUB_EVENT_PATH {path} is not JSON: {e}"))
+                })?
             }
             None => Value::Null,
         };
@@ -179,10 +188,10 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn ctx(vars: &[(&str, &str)], event: &str, pr: Option<u64>) -> Result<Context, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    fn ctx(vars: &[(&str, &str)], event: &str, pr: Option<u64>) -> Result<Context, PublishError> {
+        let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("event.json");
-        std::fs::write(&path, event).map_err(|e| e.to_string())?;
+        std::fs::write(&path, event).expect("event file");
         let mut map: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))

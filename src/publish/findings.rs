@@ -5,6 +5,8 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::error::PublishError;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Note,
@@ -110,11 +112,11 @@ pub struct Findings {
 
 /// Read the findings of every run. `workspace` turns absolute `file:` URIs
 /// back into repository paths.
-pub fn read(log: &Value, workspace: Option<&str>) -> Result<Findings, String> {
+pub fn read(log: &Value, workspace: Option<&str>) -> Result<Findings, PublishError> {
     let runs = log
         .get("runs")
         .and_then(Value::as_array)
-        .ok_or("not a SARIF log: no `runs` array")?;
+        .ok_or_else(|| PublishError::Input("not a SARIF log: no `runs` array".into()))?;
     let mut out = Findings::default();
     for run in runs {
         let driver = run.pointer("/tool/driver");

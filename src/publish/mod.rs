@@ -7,8 +7,10 @@ pub mod code_scanning;
 pub mod comment;
 pub mod context;
 pub mod diff;
+pub mod error;
 pub mod findings;
 pub mod http;
+pub mod log;
 pub mod review;
 pub mod summary;
 
@@ -16,7 +18,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use context::Context;
-use http::{Api, Redactor, RetryPolicy};
+pub use error::PublishError;
+use http::{Api, RetryPolicy};
+use log::{Log, Redactor};
 
 /// Largest SARIF file publish reads.
 const MAX_SARIF_BYTES: u64 = 128 * 1024 * 1024;
@@ -78,42 +82,6 @@ pub struct Published {
     pub warnings: usize,
 }
 
-/// Messages to the log: workflow commands inside Actions, plain otherwise.
-struct Log {
-    actions: bool,
-    redactor: Redactor,
-}
-
-impl Log {
-    fn notice(&self, text: &str) {
-        let text = self.redactor.apply(text);
-        if self.actions {
-            println!(
-                "::notice title=berth publish::{}",
-                crate::report::github::escape_data(&text)
-            );
-        } else {
-            eprintln!("berth: {text}");
-        }
-    }
-
-    fn info(&self, text: &str) {
-        eprintln!("berth: {}", self.redactor.apply(text));
-    }
-
-    fn error(&self, text: &str) {
-        let text = self.redactor.apply(text);
-        if self.actions {
-            println!(
-                "::error title=berth publish::{}",
-                crate::report::github::escape_data(&text)
-            );
-        } else {
-            eprintln!("berth: error: {text}");
-        }
-    }
-}
-
 /// A category names an analysis in code scanning and scopes berth's review
 /// comments; it goes into markers and URLs, so it is kept plain.
 fn valid_category(c: &str) -> bool {
@@ -148,24 +116,28 @@ fn tool_category(sarif: &serde_json::Value) -> String {
 }
 
 /// Run publish with the environment read through `var`.
-pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Published, String> {
+pub fn run(
+    opts: &Options,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Published, PublishError> {
+    let config = |text: &str| Err(PublishError::Config(text.to_owned()));
     if opts.upload == Upload::Off && !opts.review && !opts.summary && !opts.annotations {
-        return Err("nothing to do: give --upload, --review, --summary or --annotations".into());
+        return config("nothing to do: give --upload, --review, --summary or --annotations");
     }
     if opts.max_comments == 0 {
-        return Err("--max-comments must be at least 1".into());
+        return config("--max-comments must be at least 1");
     }
     if let Some(c) = opts.category.as_deref().filter(|c| !valid_category(c)) {
-        return Err(format!(
+        return config(&format!(
             "category `{c}`: use letters, digits and . _ / - (at most 100)"
         ));
     }
     let token = var(&opts.token_env).filter(|t| !t.trim().is_empty());
     let redactor = Redactor::new(token.clone());
-    let log = Log {
-        actions: var("GITHUB_ACTIONS").as_deref() == Some("true"),
-        redactor: redactor.clone(),
-    };
+    let log = Log::new(
+        var("GITHUB_ACTIONS").as_deref() == Some("true"),
+        redactor.clone(),
+    );
     let sarif = read_sarif(opts)?;
     // An untrusted run's SARIF (the fork pattern) does not name the category.
     let category = opts.category.clone().unwrap_or_else(|| {
@@ -177,7 +149,7 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
     });
     let workspace = var("GITHUB_WORKSPACE").filter(|w| !w.is_empty());
     let read = findings::read(&sarif, workspace.as_deref())
-        .map_err(|e| format!("{}: {e}", opts.sarif.display()))?;
+        .map_err(|e| PublishError::Input(format!("{}: {e}", opts.sarif.display())))?;
     let count = |s: findings::Severity| read.findings.iter().filter(|f| f.severity == s).count();
     let mut published = Published {
         findings: read.findings.len(),
@@ -196,7 +168,7 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
     let mut summarise = opts.summary;
     if let Some(ctx) = ctx.as_ref().filter(|_| networked) {
         let Some(token) = token.as_deref() else {
-            return Err(format!(
+            return config(&format!(
                 "no token: set {} (in a workflow, `{}: ${{{{ github.token }}}}` under env:)",
                 opts.token_env, opts.token_env
             ));
@@ -204,10 +176,10 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            .map_err(|e| PublishError::Config(format!("cannot start the async runtime: {e}")))?;
         // octocrab spawns its connection worker on the current runtime.
         let _entered = runtime.enter();
-        let api = Api::new(&ctx.api_url, token, opts.retry.clone())?;
+        let api = Api::new(&ctx.api_url, token, opts.retry.clone(), log.clone())?;
         let mut run = Session {
             opts,
             ctx,
@@ -225,10 +197,10 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
         }
     }
     if annotate {
-        print!("{}", redactor.apply(&summary::annotations(&read.findings)));
+        log.output(&summary::annotations(&read.findings));
     }
     if summarise {
-        let text = redactor.apply(&summary::render(
+        let text = log.redactor().apply(&summary::render(
             &read.findings,
             read.suppressed,
             ctx.as_ref(),
@@ -247,7 +219,7 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
                     published.failed = true;
                 }
             }
-            None => print!("{text}"),
+            None => log.output(&text),
         }
     }
     Ok(published)
@@ -295,7 +267,7 @@ impl Session<'_> {
         };
         if self.opts.upload != Upload::Off {
             let refuse = match (&head, &ctx.pull_request) {
-                (Some(Err(_)), _) if event == "workflow_run" => {
+                (Some(Err(_) | Ok(review::Head::Moved { .. })), _) if event == "workflow_run" => {
                     Some("the pull request's head could not be verified".to_owned())
                 }
                 (None, None) if event == "workflow_run" && ctx.run_from_fork => {
@@ -327,7 +299,16 @@ impl Session<'_> {
         };
         let ws = diff::Workspace::new(workspace.map(std::path::PathBuf::from));
         let result = match head {
-            Some(Ok(head)) => {
+            Some(Ok(review::Head::Moved {
+                number,
+                head,
+                analysed,
+            })) => {
+                return self.notice(format!(
+                    "no review: pull request #{number} is at {head}, not at {analysed} that this run analysed; the run for its head reviews it"
+                ));
+            }
+            Some(Ok(review::Head::Verified(head))) => {
                 review::review(
                     self.api,
                     ctx,
@@ -340,7 +321,7 @@ impl Session<'_> {
                 .await
             }
             Some(Err(e)) => Err(e),
-            None => Err(review::ReviewError::Failed("no pull request head".into())),
+            None => Err(PublishError::Config("no pull request head".into())),
         };
         match result {
             Ok(p) => self.log.info(&format!(
@@ -355,15 +336,14 @@ impl Session<'_> {
                 if p.deleted == 1 { "" } else { "s" },
                 p.resolved
             )),
-            Err(review::ReviewError::NotAllowed(why)) => {
+            Err(why) if why.refusal() == error::Refusal::NotPermitted => {
                 self.notice(format!(
                     "cannot review pull request #{} with this token ({why}); a pull request from a fork gets a read-only token. The findings are in the annotations and the job summary instead; see README \"Pull requests from forks\" for the two-workflow setup that can review them.",
                     pr.number
                 ));
                 self.fallback = true;
             }
-            Err(review::ReviewError::Skipped(why)) => self.notice(format!("no review: {why}")),
-            Err(review::ReviewError::Failed(why)) => {
+            Err(why) => {
                 self.fail(&format!("review of #{} failed: {why}", pr.number));
                 self.fallback = true;
             }
@@ -373,7 +353,7 @@ impl Session<'_> {
     async fn upload(&mut self, sarif: &serde_json::Value) {
         // A value interpolated from the environment could hold the token.
         let text = sarif.to_string();
-        let clean = self.log.redactor.apply(&text);
+        let clean = self.log.redactor().apply(&text);
         let scrubbed;
         let sarif = if clean == text {
             sarif
@@ -416,26 +396,27 @@ impl Session<'_> {
                 "code scanning could not process upload {id}: {}",
                 if errors.is_empty() { "no reason given".to_owned() } else { errors.join("; ") }
             )),
-            Err((Some(403 | 404), why)) if self.opts.upload == Upload::Auto => {
+            Err(why) if matches!(why.status(), Some(403 | 404)) && self.opts.upload == Upload::Auto => {
                 self.notice(format!("code scanning upload skipped: the token may not upload here ({why})"));
             }
-            Err((_, why)) => self.fail(&format!("code scanning upload failed: {why}")),
+            Err(why) => self.fail(&format!("code scanning upload failed: {why}")),
         }
     }
 }
 
-fn read_sarif(opts: &Options) -> Result<serde_json::Value, String> {
+fn read_sarif(opts: &Options) -> Result<serde_json::Value, PublishError> {
     let path = &opts.sarif;
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let input = |text: String| PublishError::Input(text);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| input(format!("cannot read {}: {e}", path.display())))?;
     if meta.len() > MAX_SARIF_BYTES {
-        return Err(format!(
+        return Err(input(format!(
             "{} is {} bytes; publish reads SARIF files up to {MAX_SARIF_BYTES}",
             path.display(),
             meta.len()
-        ));
+        )));
     }
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
+        .map_err(|e| input(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| input(format!("{}: not JSON: {e}", path.display())))
 }

@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 use super::comment::{self, Placement, read_marker, resolved_marker};
 use super::context::Context;
 use super::diff::{FileDiff, Workspace, anchor, parse_patch};
+use super::error::PublishError;
 use super::findings::Finding;
-use super::http::{Api, ApiError};
+use super::http::Api;
 
 /// GitHub lists at most 3,000 files of a pull request.
 const MAX_PAGES: usize = 30;
@@ -189,42 +190,30 @@ pub struct Posted {
     pub resolved: usize,
 }
 
-/// Why there is no review; the caller decides what it means.
-#[derive(Debug)]
-pub enum ReviewError {
-    /// The token may not review here (a fork's read-only token).
-    NotAllowed(String),
-    /// Reviewing now would be wrong (the pull request moved on); not a fault.
-    Skipped(String),
-    Failed(String),
+/// The pull request's head as GitHub has it, against what the run analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Head {
+    /// The head is the analysed commit (or the run named none): review it.
+    Verified(String),
+    /// The pull request moved on; the run for its new head reviews it.
+    Moved {
+        number: u64,
+        head: String,
+        analysed: String,
+    },
 }
 
-fn classify(e: ApiError) -> ReviewError {
-    let text = e.to_string();
-    let refused = text.contains("Resource not accessible by integration")
-        || text.contains("Must have admin rights")
-        || (e.status == Some(404) && e.method == Method::POST);
-    if refused && matches!(e.status, Some(403 | 404)) {
-        ReviewError::NotAllowed(text)
-    } else {
-        ReviewError::Failed(text)
-    }
-}
-
-async fn list_all(api: &Api, route: &str) -> Result<Vec<Value>, ReviewError> {
+async fn list_all(api: &Api, route: &str) -> Result<Vec<Value>, PublishError> {
     let mut items = Vec::new();
     let mut next = Some(format!("{route}?per_page=100&page=1"));
     let mut pages = 0;
     while let Some(r) = next.take() {
         pages += 1;
-        let reply = api.send_ok(Method::GET, &r, None).await.map_err(classify)?;
-        let page = match reply.json() {
-            Some(Value::Array(a)) => a,
-            _ => {
-                return Err(ReviewError::Failed(format!(
-                    "GET {r}: the answer is not a list"
-                )));
-            }
+        let reply = api.send_ok(Method::GET, &r, None).await?;
+        let Some(page) = reply.parse::<Vec<Value>>() else {
+            return Err(PublishError::Protocol(format!(
+                "GET {r}: the answer is not a list"
+            )));
         };
         let full = page.len() >= 100;
         items.extend(page);
@@ -242,31 +231,33 @@ async fn list_all(api: &Api, route: &str) -> Result<Vec<Value>, ReviewError> {
 }
 
 /// The pull request's head commit, checked against what the run analysed.
-pub async fn verified_head(api: &Api, ctx: &Context) -> Result<String, ReviewError> {
+pub async fn verified_head(api: &Api, ctx: &Context) -> Result<Head, PublishError> {
+    #[derive(serde::Deserialize)]
+    struct Pull {
+        head: Option<Commit>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Commit {
+        sha: Option<String>,
+    }
     let pr = ctx
         .pull_request
         .as_ref()
-        .ok_or_else(|| ReviewError::Failed("not a pull request run".into()))?;
+        .ok_or_else(|| PublishError::Config("not a pull request run".into()))?;
     let route = format!("{}/pulls/{}", ctx.repo_route(), pr.number);
-    let reply = api
-        .send_ok(Method::GET, &route, None)
-        .await
-        .map_err(classify)?;
+    let reply = api.send_ok(Method::GET, &route, None).await?;
     let head = reply
-        .json()
-        .and_then(|v| {
-            v.pointer("/head/sha")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .ok_or_else(|| ReviewError::Failed(format!("GET {route}: no head commit")))?;
+        .parse::<Pull>()
+        .and_then(|p| p.head?.sha)
+        .ok_or_else(|| PublishError::Protocol(format!("GET {route}: no head commit")))?;
     let expected = ctx.run_head_sha.as_ref().or(pr.head_sha.as_ref());
     match expected {
-        Some(sha) if *sha != head => Err(ReviewError::Skipped(format!(
-            "pull request #{} is at {head}, not at {sha} that this run analysed; the run for its head reviews it",
-            pr.number
-        ))),
-        _ => Ok(head),
+        Some(sha) if *sha != head => Ok(Head::Moved {
+            number: pr.number,
+            head,
+            analysed: sha.clone(),
+        }),
+        _ => Ok(Head::Verified(head)),
     }
 }
 
@@ -277,28 +268,25 @@ async fn post_review(
     pulls: &str,
     category: &str,
     mut review: Value,
-) -> Result<(), ReviewError> {
+) -> Result<(), PublishError> {
     let route = format!("{pulls}/reviews");
-    let mut attempt = 0;
+    let mut waits = backon::BackoffBuilder::build(api.policy().backoff());
+    let mut attempts = 0;
     loop {
-        attempt += 1;
+        attempts += 1;
         let fault = match api.send_once(Method::POST, &route, Some(&review)).await {
             Ok(reply) if reply.ok() => return Ok(()),
-            Ok(reply) if reply.status >= 500 => format!("HTTP {}", reply.status),
-            Ok(reply) => {
-                return Err(classify(api.refusal(&Method::POST, &route, &reply)));
-            }
-            Err(e) => e.to_string(),
+            Ok(reply) if reply.status >= 500 => api.refusal(&Method::POST, &route, &reply),
+            Ok(reply) => return Err(api.refusal(&Method::POST, &route, &reply)),
+            Err(e) => e,
         };
-        if attempt >= api.policy().attempts {
-            return Err(ReviewError::Failed(format!(
-                "POST {route}: {fault} (gave up after {attempt} attempts)"
-            )));
-        }
-        eprintln!(
-            "berth: POST {route}: {fault}; checking whether GitHub stored the review before retrying"
-        );
-        api.pause(attempt).await;
+        let Some(wait) = waits.next() else {
+            return Err(fault.after_attempts(attempts));
+        };
+        api.log().info(&format!(
+            "{fault}; checking whether GitHub stored the review before retrying"
+        ));
+        tokio::time::sleep(wait).await;
         let now = list_all(api, &format!("{pulls}/comments")).await?;
         let present: HashSet<String> = earlier_comments(&now, category)
             .into_iter()
@@ -329,11 +317,11 @@ pub async fn review(
     findings: &[Finding],
     category: &str,
     max_comments: usize,
-) -> Result<Posted, ReviewError> {
+) -> Result<Posted, PublishError> {
     let pr = ctx
         .pull_request
         .as_ref()
-        .ok_or_else(|| ReviewError::Failed("not a pull request run".into()))?;
+        .ok_or_else(|| PublishError::Config("not a pull request run".into()))?;
     let pulls = format!("{}/pulls/{}", ctx.repo_route(), pr.number);
     let files = list_all(api, &format!("{pulls}/files")).await?;
     let mut diffs = HashMap::new();
@@ -343,9 +331,9 @@ pub async fn review(
         };
         let diff = match f.get("patch").and_then(Value::as_str) {
             Some(patch) => parse_patch(patch).unwrap_or_else(|e| {
-                eprintln!(
-                    "berth: the patch of {name} cannot be read ({e}); no comments on its lines"
-                );
+                api.log().info(&format!(
+                    "the patch of {name} cannot be read ({e}); no comments on its lines"
+                ));
                 FileDiff::default()
             }),
             // Large or binary files come without a patch.
@@ -408,12 +396,12 @@ pub async fn review(
     for id in &plan.delete {
         match api.send(Method::DELETE, &comment_route(*id), None).await {
             Ok(r) if r.ok() || r.status == 404 => posted.deleted += 1,
-            Ok(r) => eprintln!(
-                "berth: cannot delete comment {id}: HTTP {} {}",
+            Ok(r) => api.log().info(&format!(
+                "cannot delete comment {id}: HTTP {} {}",
                 r.status,
-                api.redactor().apply(&r.message())
-            ),
-            Err(e) => eprintln!("berth: cannot delete comment {id}: {e}"),
+                r.error_body().text()
+            )),
+            Err(e) => api.log().info(&format!("cannot delete comment {id}: {e}")),
         }
     }
     let short = head.get(..7).unwrap_or(head);
@@ -436,7 +424,9 @@ pub async fn review(
             .await
         {
             Ok(_) => posted.resolved += 1,
-            Err(err) => eprintln!("berth: cannot update comment {}: {err}", e.id),
+            Err(err) => api
+                .log()
+                .info(&format!("cannot update comment {}: {err}", e.id)),
         }
     }
     Ok(posted)
