@@ -1,9 +1,18 @@
 //! The GitHub Actions context publish works in: the `GITHUB_*` variables and
 //! the event payload at `GITHUB_EVENT_PATH`.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use super::error::PublishError;
+
+/// A path in a URL: all but `/` and the unreserved characters escaped.
+const PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A pull request the run belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,20 +169,7 @@ impl Context {
     /// A link to a line of a file at the analysed commit.
     pub fn blob_url(&self, path: &str, line: u32) -> Option<String> {
         let sha = self.sha.as_deref()?;
-        let encoded: String = path
-            .split('/')
-            .map(|seg| {
-                seg.bytes()
-                    .map(|b| match b {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                            char::from(b).to_string()
-                        }
-                        _ => format!("%{b:02X}"),
-                    })
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("/");
+        let encoded = utf8_percent_encode(path, PATH);
         Some(format!(
             "{}/{}/{}/blob/{sha}/{encoded}#L{line}",
             self.server_url.trim_end_matches('/'),
@@ -255,6 +251,10 @@ mod tests {
         assert_eq!(
             c.blob_url("dir/my file.yml", 3).as_deref(),
             Some("https://github.com/a/b/blob/s/dir/my%20file.yml#L3")
+        );
+        assert_eq!(
+            c.blob_url("a/é#?.yml", 1).as_deref(),
+            Some("https://github.com/a/b/blob/s/a/%C3%A9%23%3F.yml#L1")
         );
     }
 }

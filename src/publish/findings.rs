@@ -317,7 +317,7 @@ fn repo_path(artifact: &Value, bases: Option<&Value>, workspace: Option<&str>) -
         Some(b) if !uri.contains(':') => format!("{}/{}", b.trim_end_matches('/'), uri),
         _ => uri.to_owned(),
     };
-    let decoded = percent_decode(&full);
+    let decoded = percent_encoding::percent_decode_str(&full).decode_utf8_lossy();
     let path = if let Some(rest) = decoded.strip_prefix("file://") {
         let abs = rest.trim_start_matches("localhost");
         let ws = workspace?.trim_end_matches('/');
@@ -332,25 +332,6 @@ fn repo_path(artifact: &Value, bases: Option<&Value>, workspace: Option<&str>) -
             .split('/')
             .all(|seg| !seg.is_empty() && seg != ".." && seg != ".");
     clean.then_some(path)
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = s.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The first fix's replacement, when it replaces whole lines of the result's
