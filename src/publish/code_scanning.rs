@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::context::Context;
 use super::error::PublishError;
 use super::http::Api;
+use super::sarif::RunNames;
 
 /// GitHub's documented limits for one upload.
 pub const MAX_GZIP_BYTES: usize = 10 * 1024 * 1024;
@@ -55,14 +56,16 @@ pub fn prepare(
     for (i, run) in runs.iter_mut().enumerate() {
         // A tool's own category is kept; else one per tool, stable when runs
         // are added or reordered.
-        let own = run
-            .pointer("/automationDetails/id")
-            .and_then(Value::as_str)
-            .filter(|id| keep_own_ids && !id.is_empty())
-            .map(str::to_owned);
-        let tool = run
-            .pointer("/tool/driver/name")
-            .and_then(Value::as_str)
+        let names = RunNames::of(run);
+        let own = names
+            .automation_details
+            .id
+            .filter(|id| keep_own_ids && !id.is_empty());
+        let tool = names
+            .tool
+            .driver
+            .name
+            .as_deref()
             .unwrap_or("tool")
             .to_ascii_lowercase()
             .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-");

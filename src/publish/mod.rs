@@ -12,6 +12,7 @@ pub mod findings;
 pub mod http;
 pub mod log;
 pub mod review;
+pub mod sarif;
 pub mod summary;
 
 use std::path::PathBuf;
@@ -92,10 +93,8 @@ fn valid_category(c: &str) -> bool {
 }
 
 /// The first run's tool name, made a category (`hadolint`, `berth`).
-fn tool_category(sarif: &serde_json::Value) -> String {
-    let name: String = sarif
-        .pointer("/runs/0/tool/driver/name")
-        .and_then(serde_json::Value::as_str)
+fn tool_category(tool: Option<&str>) -> String {
+    let name: String = tool
         .unwrap_or("berth")
         .to_ascii_lowercase()
         .chars()
@@ -139,16 +138,19 @@ pub fn run(
         redactor.clone(),
     );
     let sarif = read_sarif(opts)?;
+    let view = sarif::Log::of(&sarif);
+    // Redacted: the name goes into the category and the upload as it is.
+    let tool = view.first_tool().map(|t| redactor.apply(t));
     // An untrusted run's SARIF (the fork pattern) does not name the category.
     let category = opts.category.clone().unwrap_or_else(|| {
         if var("GITHUB_EVENT_NAME").as_deref() == Some("workflow_run") {
             "berth".into()
         } else {
-            tool_category(&sarif)
+            tool_category(tool.as_deref())
         }
     });
     let workspace = var("GITHUB_WORKSPACE").filter(|w| !w.is_empty());
-    let read = findings::read(&sarif, workspace.as_deref())
+    let read = findings::from_log(&view, workspace.as_deref())
         .map_err(|e| PublishError::Input(format!("{}: {e}", opts.sarif.display())))?;
     let count = |s: findings::Severity| read.findings.iter().filter(|f| f.severity == s).count();
     let mut published = Published {
@@ -181,6 +183,7 @@ pub fn run(
         let _entered = runtime.enter();
         let api = Api::new(&ctx.api_url, token, opts.retry.clone(), log.clone())?;
         let mut run = Session {
+            tool: tool.as_deref(),
             opts,
             ctx,
             api: &api,
@@ -232,6 +235,8 @@ struct Session<'a> {
     api: &'a Api,
     log: &'a Log,
     category: &'a str,
+    /// The first run's tool name.
+    tool: Option<&'a str>,
     notices: &'a mut Vec<String>,
     published: &'a mut Published,
     /// The review was refused: annotations and the summary carry the findings.
@@ -380,11 +385,7 @@ impl Session<'_> {
         for cut in &prepared.cuts {
             self.notice(format!("code scanning limits: {cut}"));
         }
-        let tool = sarif
-            .pointer("/runs/0/tool/driver/name")
-            .and_then(serde_json::Value::as_str)
-            .filter(|_| trusted)
-            .unwrap_or(self.category);
+        let tool = self.tool.filter(|_| trusted).unwrap_or(self.category);
         match code_scanning::upload(self.api, self.ctx, &prepared, tool, self.opts.poll, self.opts.patience).await {
             Ok((id, code_scanning::Processing::Complete)) => {
                 self.log.info(&format!("code scanning upload {id}: processing complete"));
