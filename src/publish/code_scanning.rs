@@ -10,6 +10,7 @@ use flate2::write::GzEncoder;
 use http::Method;
 use serde_json::{Value, json};
 
+use super::Upload;
 use super::context::Context;
 use super::error::PublishError;
 use super::http::Api;
@@ -190,6 +191,101 @@ struct Status {
     errors: Vec<Value>,
 }
 
+/// Whether the run may upload at all, from what it knows before preparing
+/// anything.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadFacts<'a> {
+    pub mode: Upload,
+    /// `GITHUB_EVENT_NAME`.
+    pub event: &'a str,
+    /// The run's pull request, if it has one: does its head live in a fork?
+    pub pr_from_fork: Option<bool>,
+    /// `workflow_run`: the triggering run built a fork's branch.
+    pub run_from_fork: bool,
+    pub head: HeadCheck,
+    /// The analysed commit and ref, as code scanning files them.
+    pub sha: Option<&'a str>,
+    pub git_ref: Option<&'a str>,
+}
+
+/// The pull request's head against the analysed commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadCheck {
+    /// Not looked at: no pull request, or nothing posted for it.
+    NotChecked,
+    Verified,
+    /// It moved on, or could not be read.
+    Unverified,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision<'a> {
+    /// No upload was asked for.
+    Off,
+    Upload {
+        sha: &'a str,
+        git_ref: &'a str,
+    },
+    /// The token cannot or should not upload here, and `--upload auto` takes
+    /// that as a notice.
+    Skip(&'static str),
+    /// As `Skip` under `--upload`, or the run cannot name what it analysed:
+    /// a failure.
+    Refuse(String),
+}
+
+/// When berth uploads, skips or refuses. A SARIF too large for GitHub is not
+/// refused here: `prepare` cuts it to fit and says what it cut. A missing
+/// token stops publish before anything is decided.
+pub fn upload_decision<'a>(f: &UploadFacts<'a>) -> Decision<'a> {
+    if f.mode == Upload::Off {
+        return Decision::Off;
+    }
+    let untrusted = match f.event {
+        "workflow_run" if f.head == HeadCheck::Unverified => {
+            Some("the pull request's head could not be verified")
+        }
+        "workflow_run" if f.pr_from_fork.is_none() && f.run_from_fork => {
+            Some("the triggering run built a fork's branch")
+        }
+        "pull_request" if f.pr_from_fork == Some(true) => {
+            Some("a pull request from a fork has a read-only token")
+        }
+        "pull_request_target" => {
+            Some("pull_request_target runs analyse the base branch, not the pull request")
+        }
+        _ => None,
+    };
+    match (untrusted, f.sha, f.git_ref) {
+        (Some(why), ..) if f.mode == Upload::Auto => Decision::Skip(why),
+        (Some(why), ..) => Decision::Refuse(why.to_owned()),
+        (None, None, _) => {
+            Decision::Refuse("GITHUB_SHA is not set: the upload needs the analysed commit".into())
+        }
+        (None, _, None) => {
+            Decision::Refuse("GITHUB_REF is not set: the upload needs the analysed ref".into())
+        }
+        (None, Some(sha), Some(git_ref))
+            if ["refs/heads/", "refs/tags/", "refs/pull/"]
+                .iter()
+                .any(|p| git_ref.starts_with(p)) =>
+        {
+            Decision::Upload { sha, git_ref }
+        }
+        (None, _, Some(git_ref)) => Decision::Refuse(format!(
+            "GITHUB_REF `{git_ref}` is not refs/heads/, refs/tags/ or refs/pull/: code scanning will not take it"
+        )),
+    }
+}
+
+/// Where an upload is filed.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub sha: &'a str,
+    pub git_ref: &'a str,
+    pub tool_name: &'a str,
+}
+
 /// What GitHub made of the upload.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Processing {
@@ -205,32 +301,15 @@ pub async fn upload(
     api: &Api,
     ctx: &Context,
     prepared: &Prepared,
-    tool_name: &str,
+    target: &Target<'_>,
     poll: Duration,
     patience: Duration,
 ) -> Result<(String, Processing), PublishError> {
-    let fail = |m: &str| PublishError::Config(m.to_owned());
-    let sha = ctx
-        .sha
-        .as_deref()
-        .ok_or_else(|| fail("GITHUB_SHA is not set: the upload needs the analysed commit"))?;
-    let git_ref = ctx
-        .git_ref
-        .as_deref()
-        .ok_or_else(|| fail("GITHUB_REF is not set: the upload needs the analysed ref"))?;
-    if !git_ref.starts_with("refs/heads/")
-        && !git_ref.starts_with("refs/tags/")
-        && !git_ref.starts_with("refs/pull/")
-    {
-        return Err(fail(&format!(
-            "GITHUB_REF `{git_ref}` is not refs/heads/, refs/tags/ or refs/pull/: code scanning will not take it"
-        )));
-    }
     let mut body = json!({
-        "commit_sha": sha,
-        "ref": git_ref,
+        "commit_sha": target.sha,
+        "ref": target.git_ref,
         "sarif": prepared.gzip_base64,
-        "tool_name": tool_name,
+        "tool_name": target.tool_name,
     });
     if let Some(ws) = &ctx.workspace {
         body["checkout_uri"] = Value::String(format!("file://{}/", ws.trim_end_matches('/')));
@@ -282,6 +361,67 @@ mod tests {
             .read_to_string(&mut text)
             .expect("gzip");
         serde_json::from_str(&text).expect("json")
+    }
+
+    /// Every row of the refusal matrix: mode, event, the pull request's
+    /// fork, the triggering run's fork, the head check, sha, ref → decision.
+    #[test]
+    fn upload_decision_matrix() {
+        use HeadCheck::{NotChecked, Unverified, Verified};
+        use Upload::{Auto, Off, On};
+        let pr = "refs/pull/7/merge";
+        let up = |git_ref| Decision::Upload { sha: "s", git_ref };
+        let skip = Decision::Skip;
+        let refuse = |why: &str| Decision::Refuse(why.to_owned());
+        const UNVERIFIED: &str = "the pull request's head could not be verified";
+        const RUN_FORK: &str = "the triggering run built a fork's branch";
+        const PR_FORK: &str = "a pull request from a fork has a read-only token";
+        const TARGET: &str =
+            "pull_request_target runs analyse the base branch, not the pull request";
+        type Row<'a> = (
+            Upload,
+            &'a str,
+            Option<bool>,
+            bool,
+            HeadCheck,
+            Option<&'a str>,
+            Option<&'a str>,
+            Decision<'a>,
+        );
+        #[rustfmt::skip]
+        let rows: Vec<Row> = vec![
+            (Off,  "pull_request",        Some(true),  false, NotChecked, Some("s"), Some(pr), Decision::Off),
+            (On,   "push",                None,        false, NotChecked, Some("s"), Some("refs/heads/main"), up("refs/heads/main")),
+            (Auto, "push",                None,        false, NotChecked, Some("s"), Some("refs/tags/v1"), up("refs/tags/v1")),
+            (On,   "pull_request",        Some(false), false, Verified,   Some("s"), Some(pr), up(pr)),
+            (Auto, "pull_request",        Some(true),  false, Verified,   Some("s"), Some(pr), skip(PR_FORK)),
+            (On,   "pull_request",        Some(true),  false, Verified,   Some("s"), Some(pr), refuse(PR_FORK)),
+            (Auto, "pull_request_target", Some(true),  false, NotChecked, Some("s"), Some(pr), skip(TARGET)),
+            (On,   "pull_request_target", Some(false), false, NotChecked, Some("s"), Some(pr), refuse(TARGET)),
+            (Auto, "workflow_run",        Some(true),  true,  Unverified, Some("s"), Some(pr), skip(UNVERIFIED)),
+            (On,   "workflow_run",        Some(false), false, Unverified, Some("s"), Some(pr), refuse(UNVERIFIED)),
+            (On,   "workflow_run",        Some(true),  true,  Verified,   Some("s"), Some("refs/pull/7/head"), up("refs/pull/7/head")),
+            (Auto, "workflow_run",        None,        true,  NotChecked, Some("s"), Some("refs/heads/x"), skip(RUN_FORK)),
+            (On,   "workflow_run",        None,        true,  NotChecked, Some("s"), Some("refs/heads/x"), refuse(RUN_FORK)),
+            (On,   "workflow_run",        None,        false, NotChecked, Some("s"), Some("refs/heads/x"), up("refs/heads/x")),
+            (Auto, "push",                None,        false, NotChecked, None,      Some(pr), refuse("GITHUB_SHA is not set: the upload needs the analysed commit")),
+            (Auto, "push",                None,        false, NotChecked, Some("s"), None,     refuse("GITHUB_REF is not set: the upload needs the analysed ref")),
+            (On,   "push",                None,        false, NotChecked, Some("s"), Some("main"), refuse("GITHUB_REF `main` is not refs/heads/, refs/tags/ or refs/pull/: code scanning will not take it")),
+        ];
+        for (i, (mode, event, pr_from_fork, run_from_fork, head, sha, git_ref, want)) in
+            rows.into_iter().enumerate()
+        {
+            let facts = UploadFacts {
+                mode,
+                event,
+                pr_from_fork,
+                run_from_fork,
+                head,
+                sha,
+                git_ref,
+            };
+            assert_eq!(upload_decision(&facts), want, "row {i}: {facts:?}");
+        }
     }
 
     #[test]

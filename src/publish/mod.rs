@@ -11,6 +11,7 @@ pub mod error;
 pub mod findings;
 pub mod http;
 pub mod log;
+mod network;
 pub mod review;
 pub mod sarif;
 pub mod summary;
@@ -20,7 +21,8 @@ use std::time::Duration;
 
 use context::Context;
 pub use error::PublishError;
-use http::{Api, RetryPolicy};
+use findings::{Findings, Severity};
+use http::RetryPolicy;
 use log::{Log, Redactor};
 
 /// Largest SARIF file publish reads.
@@ -114,49 +116,56 @@ fn tool_category(tool: Option<&str>) -> String {
     }
 }
 
-/// Run publish with the environment read through `var`.
+/// Run publish with the environment read through `var`. The error, like
+/// everything publish prints, has the token masked.
 pub fn run(
     opts: &Options,
     var: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Published, PublishError> {
-    let config = |text: &str| Err(PublishError::Config(text.to_owned()));
+    check_options(opts)?;
+    let token = var(&opts.token_env).filter(|t| !t.trim().is_empty());
+    let log = Log::new(
+        var("GITHUB_ACTIONS").as_deref() == Some("true"),
+        Redactor::new(token.clone()),
+    );
+    publish(opts, var, token.as_deref(), &log).map_err(|e| e.redact(log.redactor()))
+}
+
+fn check_options(opts: &Options) -> Result<(), PublishError> {
+    let config = |text: String| Err(PublishError::Config(text));
     if opts.upload == Upload::Off && !opts.review && !opts.summary && !opts.annotations {
-        return config("nothing to do: give --upload, --review, --summary or --annotations");
+        return config("nothing to do: give --upload, --review, --summary or --annotations".into());
     }
     if opts.max_comments == 0 {
-        return config("--max-comments must be at least 1");
+        return config("--max-comments must be at least 1".into());
     }
     if let Some(c) = opts.category.as_deref().filter(|c| !valid_category(c)) {
-        return config(&format!(
+        return config(format!(
             "category `{c}`: use letters, digits and . _ / - (at most 100)"
         ));
     }
-    let token = var(&opts.token_env).filter(|t| !t.trim().is_empty());
-    let redactor = Redactor::new(token.clone());
-    let log = Log::new(
-        var("GITHUB_ACTIONS").as_deref() == Some("true"),
-        redactor.clone(),
-    );
-    let sarif = read_sarif(opts)?;
-    let view = sarif::Log::of(&sarif);
-    // Redacted: the name goes into the category and the upload as it is.
-    let tool = view.first_tool().map(|t| redactor.apply(t));
-    // An untrusted run's SARIF (the fork pattern) does not name the category.
-    let category = opts.category.clone().unwrap_or_else(|| {
-        if var("GITHUB_EVENT_NAME").as_deref() == Some("workflow_run") {
-            "berth".into()
-        } else {
-            tool_category(tool.as_deref())
-        }
-    });
-    let workspace = var("GITHUB_WORKSPACE").filter(|w| !w.is_empty());
-    let read = findings::from_log(&view, workspace.as_deref())
-        .map_err(|e| PublishError::Input(format!("{}: {e}", opts.sarif.display())))?;
-    let count = |s: findings::Severity| read.findings.iter().filter(|f| f.severity == s).count();
+    Ok(())
+}
+
+fn publish(
+    opts: &Options,
+    var: &dyn Fn(&str) -> Option<String>,
+    token: Option<&str>,
+    log: &Log,
+) -> Result<Published, PublishError> {
+    let input = Read::new(opts, var, log.redactor())?;
+    let count = |s: Severity| {
+        input
+            .findings
+            .findings
+            .iter()
+            .filter(|f| f.severity == s)
+            .count()
+    };
     let mut published = Published {
-        findings: read.findings.len(),
-        errors: count(findings::Severity::Error),
-        warnings: count(findings::Severity::Warning),
+        findings: input.findings.findings.len(),
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
         ..Published::default()
     };
     let networked = opts.upload != Upload::Off || opts.review;
@@ -165,243 +174,93 @@ pub fn run(
         Err(e) if networked => return Err(e),
         Err(_) => None,
     };
-    let mut notices = Vec::new();
-    let mut annotate = opts.annotations;
-    let mut summarise = opts.summary;
+    let mut outcome = network::Outcome::default();
     if let Some(ctx) = ctx.as_ref().filter(|_| networked) {
-        let Some(token) = token.as_deref() else {
-            return config(&format!(
+        let token = token.ok_or_else(|| {
+            PublishError::Config(format!(
                 "no token: set {} (in a workflow, `{}: ${{{{ github.token }}}}` under env:)",
                 opts.token_env, opts.token_env
-            ));
-        };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| PublishError::Config(format!("cannot start the async runtime: {e}")))?;
-        // octocrab spawns its connection worker on the current runtime.
-        let _entered = runtime.enter();
-        let api = Api::new(&ctx.api_url, token, opts.retry.clone(), log.clone())?;
-        let mut run = Session {
-            tool: tool.as_deref(),
-            opts,
-            ctx,
-            api: &api,
-            log: &log,
-            category: &category,
-            notices: &mut notices,
-            published: &mut published,
-            fallback: false,
-        };
-        runtime.block_on(run.network(&sarif, &read.findings, workspace.as_deref()));
-        if run.fallback {
-            annotate = true;
-            summarise = true;
-        }
+            ))
+        })?;
+        outcome = network::run(opts, ctx, token, log, &input)?;
     }
-    if annotate {
-        log.output(&summary::annotations(&read.findings));
+    published.failed = outcome.failed;
+    if opts.annotations || outcome.fallback {
+        log.output(&summary::annotations(&input.findings.findings));
     }
-    if summarise {
-        let text = log.redactor().apply(&summary::render(
-            &read.findings,
-            read.suppressed,
+    if opts.summary || outcome.fallback {
+        let text = summary::render(
+            &input.findings.findings,
+            input.findings.suppressed,
             ctx.as_ref(),
-            &notices,
-        ));
-        match var("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            Some(path) => {
-                use std::io::Write;
-                let written = std::fs::OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .open(&path)
-                    .and_then(|mut f| f.write_all(text.as_bytes()));
-                if let Err(e) = written {
-                    log.error(&format!("cannot write the job summary to {path}: {e}"));
-                    published.failed = true;
-                }
-            }
-            None => log.output(&text),
+            &outcome.notices,
+        );
+        if let Err(e) = write_summary(var, log, &text) {
+            log.error(&e);
+            published.failed = true;
         }
     }
     Ok(published)
 }
 
-/// The networked part of one publish run.
-struct Session<'a> {
-    opts: &'a Options,
-    ctx: &'a Context,
-    api: &'a Api,
-    log: &'a Log,
-    category: &'a str,
-    /// The first run's tool name.
-    tool: Option<&'a str>,
-    notices: &'a mut Vec<String>,
-    published: &'a mut Published,
-    /// The review was refused: annotations and the summary carry the findings.
-    fallback: bool,
+/// Append the job summary to `GITHUB_STEP_SUMMARY`, or print it without one.
+fn write_summary(
+    var: &dyn Fn(&str) -> Option<String>,
+    log: &Log,
+    text: &str,
+) -> Result<(), String> {
+    use std::io::Write;
+    let Some(path) = var("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        log.output(text);
+        return Ok(());
+    };
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(log.redactor().apply(text).as_bytes()))
+        .map_err(|e| format!("cannot write the job summary to {path}: {e}"))
 }
 
-impl Session<'_> {
-    fn notice(&mut self, text: String) {
-        self.log.notice(&text);
-        self.notices.push(text);
-    }
+/// What publish read from the SARIF file and the environment.
+struct Read {
+    /// The log as it is, for the upload.
+    sarif: serde_json::Value,
+    findings: Findings,
+    /// The first run's tool name, redacted: it names the category and the
+    /// upload as it is.
+    tool: Option<String>,
+    category: String,
+    workspace: Option<String>,
+}
 
-    fn fail(&mut self, text: &str) {
-        self.log.error(text);
-        self.published.failed = true;
-    }
-
-    async fn network(
-        &mut self,
-        sarif: &serde_json::Value,
-        findings: &[findings::Finding],
-        workspace: Option<&str>,
-    ) {
-        let ctx = self.ctx;
-        let event = ctx.event_name.as_str();
-        // The pull request's head, checked against the analysed commit, before
-        // anything is posted for it (its number may come from an artifact).
-        let head = match &ctx.pull_request {
-            Some(_) if self.opts.review || event == "workflow_run" => {
-                Some(review::verified_head(self.api, ctx).await)
+impl Read {
+    fn new(
+        opts: &Options,
+        var: &dyn Fn(&str) -> Option<String>,
+        redactor: &Redactor,
+    ) -> Result<Read, PublishError> {
+        let sarif = read_sarif(opts)?;
+        let view = sarif::Log::of(&sarif);
+        let tool = view.first_tool().map(|t| redactor.apply(t));
+        // An untrusted run's SARIF (the fork pattern) does not name the category.
+        let category = opts.category.clone().unwrap_or_else(|| {
+            if var("GITHUB_EVENT_NAME").as_deref() == Some("workflow_run") {
+                "berth".into()
+            } else {
+                tool_category(tool.as_deref())
             }
-            _ => None,
-        };
-        if self.opts.upload != Upload::Off {
-            let refuse = match (&head, &ctx.pull_request) {
-                (Some(Err(_) | Ok(review::Head::Moved { .. })), _) if event == "workflow_run" => {
-                    Some("the pull request's head could not be verified".to_owned())
-                }
-                (None, None) if event == "workflow_run" && ctx.run_from_fork => {
-                    Some("the triggering run built a fork's branch".to_owned())
-                }
-                (_, Some(pr)) if pr.from_fork && event == "pull_request" => {
-                    Some("a pull request from a fork has a read-only token".to_owned())
-                }
-                _ if event == "pull_request_target" => Some(
-                    "pull_request_target runs analyse the base branch, not the pull request"
-                        .to_owned(),
-                ),
-                _ => None,
-            };
-            match refuse {
-                Some(why) if self.opts.upload == Upload::Auto => {
-                    self.notice(format!("code scanning upload skipped: {why}"));
-                }
-                Some(why) => self.fail(&format!("code scanning upload refused: {why}")),
-                None => self.upload(sarif).await,
-            }
-        }
-        if !self.opts.review {
-            return;
-        }
-        let Some(pr) = &ctx.pull_request else {
-            self.log.info("not a pull request run: no review");
-            return;
-        };
-        let ws = diff::Workspace::new(workspace.map(std::path::PathBuf::from));
-        let result = match head {
-            Some(Ok(review::Head::Moved {
-                number,
-                head,
-                analysed,
-            })) => {
-                return self.notice(format!(
-                    "no review: pull request #{number} is at {head}, not at {analysed} that this run analysed; the run for its head reviews it"
-                ));
-            }
-            Some(Ok(review::Head::Verified(head))) => {
-                review::review(
-                    self.api,
-                    ctx,
-                    &head,
-                    &ws,
-                    findings,
-                    self.category,
-                    self.opts.max_comments,
-                )
-                .await
-            }
-            Some(Err(e)) => Err(e),
-            None => Err(PublishError::Config("no pull request head".into())),
-        };
-        match result {
-            Ok(p) => self.log.info(&format!(
-                "review of #{}: {} new comment{}, {} already on the pull request, {} outside the changed lines, {} over the limit, {} stale comment{} deleted, {} marked resolved",
-                pr.number,
-                p.comments,
-                if p.comments == 1 { "" } else { "s" },
-                p.already,
-                p.elsewhere,
-                p.overflow,
-                p.deleted,
-                if p.deleted == 1 { "" } else { "s" },
-                p.resolved
-            )),
-            Err(why) if why.refusal() == error::Refusal::NotPermitted => {
-                self.notice(format!(
-                    "cannot review pull request #{} with this token ({why}); a pull request from a fork gets a read-only token. The findings are in the annotations and the job summary instead; see README \"Pull requests from forks\" for the two-workflow setup that can review them.",
-                    pr.number
-                ));
-                self.fallback = true;
-            }
-            Err(why) => {
-                self.fail(&format!("review of #{} failed: {why}", pr.number));
-                self.fallback = true;
-            }
-        }
-    }
-
-    async fn upload(&mut self, sarif: &serde_json::Value) {
-        // A value interpolated from the environment could hold the token.
-        let text = sarif.to_string();
-        let clean = self.log.redactor().apply(&text);
-        let scrubbed;
-        let sarif = if clean == text {
-            sarif
-        } else {
-            match serde_json::from_str(&clean) {
-                Ok(v) => {
-                    scrubbed = v;
-                    &scrubbed
-                }
-                Err(_) => {
-                    return self.fail("cannot scrub the token from the SARIF; not uploading it");
-                }
-            }
-        };
-        // In the fork pattern the SARIF was written by the fork's run: its own
-        // categories and tool name are not trusted with a write token.
-        let trusted = self.ctx.event_name != "workflow_run";
-        let prepared = match code_scanning::prepare(sarif, Some(self.category), trusted) {
-            Ok(p) => p,
-            Err(e) => {
-                return self.fail(&format!("cannot upload {}: {e}", self.opts.sarif.display()));
-            }
-        };
-        for cut in &prepared.cuts {
-            self.notice(format!("code scanning limits: {cut}"));
-        }
-        let tool = self.tool.filter(|_| trusted).unwrap_or(self.category);
-        match code_scanning::upload(self.api, self.ctx, &prepared, tool, self.opts.poll, self.opts.patience).await {
-            Ok((id, code_scanning::Processing::Complete)) => {
-                self.log.info(&format!("code scanning upload {id}: processing complete"));
-            }
-            Ok((id, code_scanning::Processing::Pending)) => self.notice(format!(
-                "code scanning upload {id} is still being processed; it will appear in the Security tab when GitHub finishes"
-            )),
-            Ok((id, code_scanning::Processing::Failed(errors))) => self.fail(&format!(
-                "code scanning could not process upload {id}: {}",
-                if errors.is_empty() { "no reason given".to_owned() } else { errors.join("; ") }
-            )),
-            Err(why) if matches!(why.status(), Some(403 | 404)) && self.opts.upload == Upload::Auto => {
-                self.notice(format!("code scanning upload skipped: the token may not upload here ({why})"));
-            }
-            Err(why) => self.fail(&format!("code scanning upload failed: {why}")),
-        }
+        });
+        let workspace = var("GITHUB_WORKSPACE").filter(|w| !w.is_empty());
+        let findings = findings::from_log(&view, workspace.as_deref())
+            .map_err(|e| PublishError::Input(format!("{}: {e}", opts.sarif.display())))?;
+        Ok(Read {
+            sarif,
+            findings,
+            tool,
+            category,
+            workspace,
+        })
     }
 }
 

@@ -190,6 +190,15 @@ pub struct Posted {
     pub resolved: usize,
 }
 
+/// What one review is of: the verified head commit, berth's category of
+/// comments, and how many comments one run may post.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub head: &'a str,
+    pub category: &'a str,
+    pub max_comments: usize,
+}
+
 /// The pull request's head as GitHub has it, against what the run analysed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Head {
@@ -312,12 +321,11 @@ async fn post_review(
 pub async fn review(
     api: &Api,
     ctx: &Context,
-    head: &str,
+    scope: &Scope<'_>,
     ws: &Workspace,
     findings: &[Finding],
-    category: &str,
-    max_comments: usize,
 ) -> Result<Posted, PublishError> {
+    let (head, category, max_comments) = (scope.head, scope.category, scope.max_comments);
     let pr = ctx
         .pull_request
         .as_ref()
