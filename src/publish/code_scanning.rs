@@ -1,6 +1,7 @@
 //! Code scanning upload: fit the SARIF into GitHub's limits (saying what was
 //! cut), gzip + base64 it, POST it, and poll the processing status.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::time::Duration;
 
@@ -53,29 +54,9 @@ pub fn prepare(
         runs.truncate(MAX_RUNS);
     }
     let several = runs.len() > 1;
-    let mut ids = std::collections::HashSet::new();
+    let mut ids = HashSet::new();
     for (i, run) in runs.iter_mut().enumerate() {
-        // A tool's own category is kept; else one per tool, stable when runs
-        // are added or reordered.
-        let names = RunNames::of(run);
-        let own = names
-            .automation_details
-            .id
-            .filter(|id| keep_own_ids && !id.is_empty());
-        let tool = names
-            .tool
-            .driver
-            .name
-            .as_deref()
-            .unwrap_or("tool")
-            .to_ascii_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-");
-        let id = match (own, category) {
-            (Some(id), _) => Some(id),
-            (None, Some(c)) if several => Some(format!("{}/{tool}/", c.trim_end_matches('/'))),
-            (None, Some(c)) => Some(format!("{}/", c.trim_end_matches('/'))),
-            (None, None) => None,
-        };
+        let id = run_category(run, category, keep_own_ids, several);
         if let Some(mut id) = id {
             if !ids.insert(id.clone()) {
                 id = format!("{}{i}/", id);
@@ -87,10 +68,48 @@ pub fn prepare(
         }
         cut_run(run, i, &mut cuts);
     }
-    let mut encoded = gzip(&log)?;
-    // Still too big: drop the least severe results, a fifth at a time.
+    let encoded = fit(&mut log, &mut cuts)?;
+    Ok(Prepared {
+        gzip_base64: base64::engine::general_purpose::STANDARD.encode(encoded),
+        cuts,
+    })
+}
+
+/// The category a run is filed under: a tool's own is kept (when trusted);
+/// else one per tool, stable when runs are added or reordered.
+fn run_category(
+    run: &Value,
+    category: Option<&str>,
+    keep_own_ids: bool,
+    several: bool,
+) -> Option<String> {
+    let names = RunNames::of(run);
+    let own = names
+        .automation_details
+        .id
+        .filter(|id| keep_own_ids && !id.is_empty());
+    let tool = names
+        .tool
+        .driver
+        .name
+        .as_deref()
+        .unwrap_or("tool")
+        .to_ascii_lowercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-");
+    match (own, category) {
+        (Some(id), _) => Some(id),
+        (None, Some(c)) if several => Some(format!("{}/{tool}/", c.trim_end_matches('/'))),
+        (None, Some(c)) => Some(format!("{}/", c.trim_end_matches('/'))),
+        (None, None) => None,
+    }
+}
+
+/// The log gzipped, under GitHub's size: while it is too big, the least
+/// severe results go, a fifth at a time.
+fn fit(log: &mut Value, cuts: &mut Vec<String>) -> Result<Vec<u8>, PublishError> {
+    let mut encoded = gzip(log)?;
     while encoded.len() > MAX_GZIP_BYTES {
-        let dropped = drop_least_severe(&mut log);
+        let dropped = drop_least_severe(log);
         if dropped == 0 {
             return Err(PublishError::Input(format!(
                 "the SARIF is {} bytes gzipped even without results; GitHub takes {MAX_GZIP_BYTES}",
@@ -100,12 +119,9 @@ pub fn prepare(
         cuts.push(format!(
             "{dropped} least severe results left out to stay under {MAX_GZIP_BYTES} bytes gzipped"
         ));
-        encoded = gzip(&log)?;
+        encoded = gzip(log)?;
     }
-    Ok(Prepared {
-        gzip_base64: base64::engine::general_purpose::STANDARD.encode(encoded),
-        cuts,
-    })
+    Ok(encoded)
 }
 
 fn rank(result: &Value) -> u8 {

@@ -155,6 +155,23 @@ enum Again {
     Fault(String),
 }
 
+impl Again {
+    /// The wait before the next try, given the backoff's proposal.
+    fn wait(&self, proposed: Duration) -> Duration {
+        match self {
+            Again::Answer(r) => r.wait(proposed),
+            Again::Fault(_) => proposed,
+        }
+    }
+
+    fn why(&self) -> String {
+        match self {
+            Again::Answer(r) => format!("HTTP {}: {}", r.status, r.error_body().text()),
+            Again::Fault(fault) => fault.clone(),
+        }
+    }
+}
+
 pub struct Api {
     octo: Octocrab,
     /// The API root's path (`/api/v3` on GitHub Enterprise Server), prefixed to
@@ -300,22 +317,13 @@ impl Api {
         let method = &method;
         let outcome = (move || async move {
             attempts.set(attempts.get() + 1);
-            match self.once(method, path, body).await {
-                Ok(r) if (idempotent && r.status >= 500) || r.rate_limited(method) => {
-                    Err(Again::Answer(r))
-                }
-                Ok(r) => Ok(r),
-                Err(fault) => Err(Again::Fault(fault)),
-            }
+            self.attempt(method, path, body, idempotent).await
         })
         .retry(self.policy.backoff())
         .sleep(tokio::time::sleep)
         .when(|again| idempotent || matches!(again, Again::Answer(_)))
         .adjust(|again, proposed| {
-            let wait = match again {
-                Again::Answer(r) => r.wait(proposed?),
-                Again::Fault(_) => proposed?,
-            };
+            let wait = again.wait(proposed?);
             let spent = started.elapsed().saturating_add(wait);
             if wait > self.policy.max_delay || spent > self.policy.budget {
                 refused_wait.set(Some(wait.as_secs()));
@@ -324,12 +332,9 @@ impl Api {
             Some(wait)
         })
         .notify(|again, wait| {
-            let why = match again {
-                Again::Answer(r) => format!("HTTP {}: {}", r.status, r.error_body().text()),
-                Again::Fault(fault) => fault.clone(),
-            };
             self.log.info(&format!(
-                "{method} {route}: {why}; retrying in {} ms",
+                "{method} {route}: {}; retrying in {} ms",
+                again.why(),
                 wait.as_millis()
             ));
         })
@@ -349,6 +354,23 @@ impl Api {
             }
             .redact(self.redactor()),
         })
+    }
+
+    /// One attempt: an answer to keep, or one worth another try.
+    async fn attempt(
+        &self,
+        method: &Method,
+        path: &str,
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<Reply, Again> {
+        match self.once(method, path, body).await {
+            Ok(r) if (idempotent && r.status >= 500) || r.rate_limited(method) => {
+                Err(Again::Answer(r))
+            }
+            Ok(r) => Ok(r),
+            Err(fault) => Err(Again::Fault(fault)),
+        }
     }
 
     async fn once(

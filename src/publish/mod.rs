@@ -10,6 +10,7 @@ pub mod diff;
 pub mod error;
 pub mod findings;
 pub mod http;
+mod lenient;
 pub mod log;
 mod network;
 pub mod review;

@@ -6,67 +6,10 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde::de::{DeserializeOwned, Deserializer, IgnoredAny};
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
-/// `T` when the value reads as one, else `T::default()`.
-fn any<T: DeserializeOwned + Default>(v: Value) -> T {
-    T::deserialize(v).unwrap_or_default()
-}
-
-/// Like [`any`], for a struct: only from an object (serde would also read
-/// one from a list, by position).
-fn obj<T: DeserializeOwned + Default>(v: Value) -> T {
-    match v {
-        Value::Object(_) => any(v),
-        _ => T::default(),
-    }
-}
-
-fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(d: D) -> Result<T, D::Error> {
-    Ok(any(Value::deserialize(d)?))
-}
-
-fn object<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(d: D) -> Result<T, D::Error> {
-    Ok(obj(Value::deserialize(d)?))
-}
-
-/// The entries of a list, each an object read leniently; not a list: empty.
-fn list<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
-    d: D,
-) -> Result<Vec<T>, D::Error> {
-    Ok(some_list(d)?.unwrap_or_default())
-}
-
-/// Like [`list`], but `None` when the value is not a list at all.
-fn some_list<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
-    d: D,
-) -> Result<Option<Vec<T>>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => Some(items.into_iter().map(obj).collect()),
-        _ => None,
-    })
-}
-
-/// The values of an object, each read by `read`; not an object: empty.
-fn values<T>(v: Value, read: fn(Value) -> T) -> BTreeMap<String, T> {
-    match v {
-        Value::Object(m) => m.into_iter().map(|(k, v)| (k, read(v))).collect(),
-        _ => BTreeMap::new(),
-    }
-}
-
-fn map<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
-    d: D,
-) -> Result<BTreeMap<String, T>, D::Error> {
-    Ok(values(Value::deserialize(d)?, any))
-}
-
-fn object_map<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(
-    d: D,
-) -> Result<BTreeMap<String, T>, D::Error> {
-    Ok(values(Value::deserialize(d)?, obj))
-}
+use super::lenient::{lenient, list, map, object, object_map, some_list};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -60,7 +60,13 @@ pub fn render(
         out.push_str("No findings.\n");
         return out;
     }
-    // By rule: how many, at which level, where the rule is documented.
+    rule_table(&mut out, findings);
+    finding_table(&mut out, findings, ctx);
+    out
+}
+
+/// By rule: how many, at which level, where the rule is documented.
+fn rule_table(out: &mut String, findings: &[Finding]) {
     let mut rules: BTreeMap<(&str, &str), RuleRow<'_>> = BTreeMap::new();
     for f in findings {
         let e = rules
@@ -77,6 +83,10 @@ pub fn render(
         };
         out.push_str(&format!("| {name} | {} | {n} |\n", level.word()));
     }
+}
+
+/// One row per finding, up to [`MAX_ROWS`], linked to the analysed commit.
+fn finding_table(out: &mut String, findings: &[Finding], ctx: Option<&Context>) {
     out.push_str("\n| Level | Rule | Location | Message |\n|---|---|---|---|\n");
     for f in findings.iter().take(MAX_ROWS) {
         let location = match &f.place {
@@ -102,7 +112,6 @@ pub fn render(
             findings.len() - MAX_ROWS
         ));
     }
-    out
 }
 
 /// Workflow commands for the most severe findings: ten of each level (all
