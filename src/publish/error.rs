@@ -127,6 +127,17 @@ impl PublishError {
         self
     }
 
+    /// The error of a request, with what its tries came to.
+    #[must_use]
+    pub fn with_tries(mut self, t: Tries) -> PublishError {
+        match &mut self {
+            PublishError::Http(e) => e.tries = t,
+            PublishError::Network { tries, .. } => *tries = t,
+            _ => {}
+        }
+        self
+    }
+
     /// The same error with every secret in its text masked.
     #[must_use]
     pub fn redact(self, r: &Redactor) -> PublishError {

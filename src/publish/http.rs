@@ -151,8 +151,8 @@ impl Reply {
 enum Again {
     /// A 5xx or a rate limit.
     Answer(Reply),
-    /// No answer: the cause, redacted.
-    Fault(String),
+    /// No answer: a `Network` error.
+    Fault(PublishError),
 }
 
 impl Again {
@@ -167,7 +167,8 @@ impl Again {
     fn why(&self) -> String {
         match self {
             Again::Answer(r) => format!("HTTP {}: {}", r.status, r.error_body().text()),
-            Again::Fault(fault) => fault.clone(),
+            Again::Fault(PublishError::Network { detail, .. }) => detail.clone(),
+            Again::Fault(e) => e.to_string(),
         }
     }
 }
@@ -312,12 +313,11 @@ impl Api {
         idempotent: bool,
     ) -> Result<Reply, PublishError> {
         let started = Instant::now();
-        let path = &format!("{}{route}", self.prefix);
         let (attempts, refused_wait) = (&Cell::new(0u32), &Cell::new(None));
         let method = &method;
         let outcome = (move || async move {
             attempts.set(attempts.get() + 1);
-            self.attempt(method, path, body, idempotent).await
+            self.attempt(method, route, body, idempotent).await
         })
         .retry(self.policy.backoff())
         .sleep(tokio::time::sleep)
@@ -346,13 +346,7 @@ impl Api {
         };
         outcome.map_err(|again| match again {
             Again::Answer(reply) => self.refused(method, route, &reply, tries),
-            Again::Fault(detail) => PublishError::Network {
-                method: method.clone(),
-                route: route.to_owned(),
-                detail,
-                tries,
-            }
-            .redact(self.redactor()),
+            Again::Fault(e) => e.with_tries(tries),
         })
     }
 
@@ -360,11 +354,11 @@ impl Api {
     async fn attempt(
         &self,
         method: &Method,
-        path: &str,
+        route: &str,
         body: Option<&Value>,
         idempotent: bool,
     ) -> Result<Reply, Again> {
-        match self.once(method, path, body).await {
+        match self.once(method, route, body).await {
             Ok(r) if (idempotent && r.status >= 500) || r.rate_limited(method) => {
                 Err(Again::Answer(r))
             }
@@ -373,12 +367,20 @@ impl Api {
         }
     }
 
+    /// One request, no retry. Without an answer: a `Network` error.
     async fn once(
         &self,
         method: &Method,
-        path: &str,
+        route: &str,
         body: Option<&Value>,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, PublishError> {
+        let fault = |detail: String| PublishError::Network {
+            method: method.clone(),
+            route: route.to_owned(),
+            detail: self.redactor().apply(&detail),
+            tries: Tries::default(),
+        };
+        let path = &format!("{}{route}", self.prefix);
         let result = if *method == Method::GET {
             self.octo._get(path).await
         } else if *method == Method::POST {
@@ -388,17 +390,16 @@ impl Api {
         } else if *method == Method::DELETE {
             self.octo._delete(path, body).await
         } else {
-            return Err(format!("method {method} is not used by berth"));
+            return Err(fault(format!("method {method} is not used by berth")));
         };
-        let redact = |e: &dyn std::error::Error| self.redactor().apply(&error_chain(e));
-        let response = result.map_err(|e| redact(&e))?;
+        let response = result.map_err(|e| fault(error_chain(&e)))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = self
             .octo
             .body_to_string(response)
             .await
-            .map_err(|e| redact(&e))?;
+            .map_err(|e| fault(error_chain(&e)))?;
         Ok(Reply {
             status,
             headers,
@@ -568,6 +569,36 @@ mod tests {
             assert!(!text.contains(TOKEN), "token leaked: {text}");
         }
         assert_eq!(err.status(), Some(422));
+    }
+
+    /// No server: a `Network` error that says how often berth tried.
+    #[tokio::test]
+    async fn a_refused_connection_is_a_network_error_after_the_attempts() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        let policy = RetryPolicy {
+            attempts: 2,
+            base_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        };
+        let (log, printed) = Log::capturing(Redactor::default());
+        let api =
+            Api::new(&format!("http://127.0.0.1:{port}"), "t0ken", policy, log).expect("client");
+        let err = api
+            .send(Method::GET, "/x", None)
+            .await
+            .expect_err("nobody listens");
+        assert!(
+            matches!(&err, PublishError::Network { tries, .. } if tries.attempts == 2),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.starts_with("GET /x: "), "{text}");
+        assert!(text.ends_with(" (gave up after 2 attempts)"), "{text}");
+        let printed = printed.lock().map(|t| t.clone()).unwrap_or_default();
+        assert_eq!(printed.matches("retrying in").count(), 1, "{printed}");
     }
 
     #[test]

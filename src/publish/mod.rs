@@ -197,7 +197,7 @@ fn publish(
             &outcome.notices,
         );
         if let Err(e) = write_summary(var, log, &text) {
-            log.error(&e);
+            log.error(&e.to_string());
             published.failed = true;
         }
     }
@@ -209,7 +209,7 @@ fn write_summary(
     var: &dyn Fn(&str) -> Option<String>,
     log: &Log,
     text: &str,
-) -> Result<(), String> {
+) -> Result<(), PublishError> {
     use std::io::Write;
     let Some(path) = var("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
         log.output(text);
@@ -220,7 +220,7 @@ fn write_summary(
         .create(true)
         .open(&path)
         .and_then(|mut f| f.write_all(log.redactor().apply(text).as_bytes()))
-        .map_err(|e| format!("cannot write the job summary to {path}: {e}"))
+        .map_err(|e| PublishError::Config(format!("cannot write the job summary to {path}: {e}")))
 }
 
 /// What publish read from the SARIF file and the environment.
