@@ -15,6 +15,7 @@ use super::Upload;
 use super::context::Context;
 use super::error::PublishError;
 use super::http::Api;
+use super::lenient::lenient;
 use super::sarif::RunNames;
 
 /// GitHub's documented limits for one upload.
@@ -199,11 +200,13 @@ struct Accepted {
     id: Option<String>,
 }
 
-/// GitHub's answer to a status request.
+/// GitHub's answer to a status request, each field read on its own.
 #[derive(Default, serde::Deserialize)]
+#[serde(default)]
 struct Status {
+    #[serde(deserialize_with = "lenient")]
     processing_status: Option<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "lenient")]
     errors: Vec<Value>,
 }
 

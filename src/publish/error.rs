@@ -7,6 +7,7 @@ use std::fmt;
 use http::Method;
 use serde::Deserialize;
 
+use super::lenient::lenient;
 use super::log::Redactor;
 
 #[derive(Debug, thiserror::Error)]
@@ -167,15 +168,17 @@ impl PublishError {
     }
 }
 
-/// GitHub's error document (`message`, `documentation_url`, `errors`).
+/// GitHub's error document (`message`, `documentation_url`, `errors`), each
+/// field read on its own.
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ErrorBody {
-    #[serde(default)]
+    #[serde(deserialize_with = "lenient")]
     pub message: Option<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "lenient")]
     pub documentation_url: Option<String>,
     /// Strings, or objects with a `message` (or only `resource`/`field`/`code`).
-    #[serde(default)]
+    #[serde(deserialize_with = "lenient")]
     pub errors: Vec<serde_json::Value>,
 }
 

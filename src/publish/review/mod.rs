@@ -22,6 +22,7 @@ use super::diff::{FileDiff, Workspace, parse_patch};
 use super::error::PublishError;
 use super::findings::Finding;
 use super::http::Api;
+use super::lenient::lenient;
 
 /// GitHub lists at most 3,000 files of a pull request.
 const MAX_PAGES: usize = 30;
@@ -64,7 +65,7 @@ pub struct Posted {
 struct ChangedFile {
     filename: String,
     /// Absent for large and binary files.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     patch: Option<String>,
 }
 

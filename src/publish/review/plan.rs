@@ -12,6 +12,7 @@ use crate::publish::comment::{self, Placement, read_marker, resolved_marker};
 use crate::publish::context::Context;
 use crate::publish::diff::{FileDiff, Workspace, anchor};
 use crate::publish::findings::Finding;
+use crate::publish::lenient::lenient;
 use crate::publish::log::Redactor;
 
 /// Where a finding's comment goes.
@@ -92,16 +93,24 @@ pub struct Earlier {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ReviewComment {
     pub id: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub body: Option<String>,
-    #[serde(default)]
-    pub in_reply_to_id: Option<u64>,
+    /// Set on a reply; a value that is not an id still marks one.
+    #[serde(default, deserialize_with = "reply_to")]
+    pub in_reply_to_id: Option<Option<u64>>,
+}
+
+/// `None` when the field is absent or null; `Some(None)` for a value that is
+/// there but not an id.
+fn reply_to<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok((!v.is_null()).then(|| v.as_u64()))
 }
 
 /// berth's comments of this category among a PR's review comments. Only
 /// top-level comments count: replies are people talking.
 pub fn earlier_comments(comments: &[ReviewComment], category: &str) -> Vec<Earlier> {
-    let replied: HashSet<u64> = comments.iter().filter_map(|c| c.in_reply_to_id).collect();
+    let replied: HashSet<u64> = comments.iter().filter_map(|c| c.in_reply_to_id?).collect();
     comments
         .iter()
         .filter(|c| c.in_reply_to_id.is_none())
