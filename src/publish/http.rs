@@ -183,8 +183,8 @@ pub struct Api {
 }
 
 impl Api {
-    /// A client for the API at `api_url` (`https://api.github.com`). `log`
-    /// knows the token, and so masks it.
+    /// A client for the API at `api_url` (`https://api.github.com`). Its log
+    /// masks the token, whatever `log` masked before.
     pub fn new(
         api_url: &str,
         token: &str,
@@ -200,6 +200,7 @@ impl Api {
             )));
         }
         let prefix = uri.path().trim_end_matches('/').to_owned();
+        let log = log.masking(token);
         let config = |what: &str, e: &dyn std::error::Error| {
             PublishError::Config(log.redactor().apply(&format!("{what}: {e}")))
         };
@@ -545,17 +546,18 @@ mod tests {
             .respond_with(ResponseTemplate::new(422).set_body_json(echo))
             .mount(&server)
             .await;
-        let (log, printed) = Log::capturing(Redactor::new([TOKEN.to_owned()]));
+        // The client masks its own token, whatever log it is given.
+        let (log, printed) = Log::capturing(Redactor::default());
         let policy = RetryPolicy {
             base_delay: Duration::from_millis(1),
             ..RetryPolicy::default()
         };
-        let api = Api::new(&server.uri(), TOKEN, policy, log.clone()).expect("client");
+        let api = Api::new(&server.uri(), TOKEN, policy, log).expect("client");
         let err = api
             .send_ok(Method::GET, "/repos/a/b/pulls/1", None)
             .await
             .expect_err("a 422 is an error");
-        log.error(&err.to_string());
+        api.log().error(&err.to_string());
         let printed = printed.lock().map(|t| t.clone()).unwrap_or_default();
         assert!(
             printed.contains("HTTP 502: <html>***</html>; retrying"),

@@ -18,6 +18,15 @@ impl Redactor {
         }
     }
 
+    /// The same redactor, masking `secret` too.
+    #[must_use]
+    pub fn with(mut self, secret: &str) -> Self {
+        if secret.len() >= 4 && !self.secrets.iter().any(|s| s == secret) {
+            self.secrets.push(secret.to_owned());
+        }
+        self
+    }
+
     pub fn apply(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for s in &self.secrets {
@@ -65,6 +74,13 @@ impl Log {
 
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
+    }
+
+    /// The same log, masking `secret` too.
+    #[must_use]
+    pub fn masking(mut self, secret: &str) -> Log {
+        self.redactor = self.redactor.with(secret);
+        self
     }
 
     /// Something the reader should know: an Actions notice.
