@@ -2,7 +2,7 @@
 //! already said on the pull request (hidden fingerprint markers), and one
 //! review with only what is new; stale comments are removed or marked.
 //! This half does the I/O: it fetches the files and comments, has
-//! [`plan::plan_review`] decide, and carries the plan out.
+//! [`plan_review`] decide, and carries the plan out.
 
 mod plan;
 
