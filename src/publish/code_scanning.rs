@@ -1,6 +1,7 @@
 //! Code scanning upload: fit the SARIF into GitHub's limits (saying what was
 //! cut), gzip + base64 it, POST it, and poll the processing status.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::time::Duration;
 
@@ -10,8 +11,12 @@ use flate2::write::GzEncoder;
 use http::Method;
 use serde_json::{Value, json};
 
+use super::Upload;
 use super::context::Context;
+use super::error::PublishError;
 use super::http::Api;
+use super::lenient::lenient;
+use super::sarif::RunNames;
 
 /// GitHub's documented limits for one upload.
 pub const MAX_GZIP_BYTES: usize = 10 * 1024 * 1024;
@@ -34,13 +39,13 @@ pub fn prepare(
     log: &Value,
     category: Option<&str>,
     keep_own_ids: bool,
-) -> Result<Prepared, String> {
+) -> Result<Prepared, PublishError> {
     let mut log = log.clone();
     let mut cuts = Vec::new();
     let runs = log
         .get_mut("runs")
         .and_then(Value::as_array_mut)
-        .ok_or("not a SARIF log: no `runs` array")?;
+        .ok_or_else(|| PublishError::Input("not a SARIF log: no `runs` array".into()))?;
     if runs.len() > MAX_RUNS {
         cuts.push(format!(
             "{} of {} runs left out (GitHub takes {MAX_RUNS} per upload)",
@@ -50,27 +55,9 @@ pub fn prepare(
         runs.truncate(MAX_RUNS);
     }
     let several = runs.len() > 1;
-    let mut ids = std::collections::HashSet::new();
+    let mut ids = HashSet::new();
     for (i, run) in runs.iter_mut().enumerate() {
-        // A tool's own category is kept; else one per tool, stable when runs
-        // are added or reordered.
-        let own = run
-            .pointer("/automationDetails/id")
-            .and_then(Value::as_str)
-            .filter(|id| keep_own_ids && !id.is_empty())
-            .map(str::to_owned);
-        let tool = run
-            .pointer("/tool/driver/name")
-            .and_then(Value::as_str)
-            .unwrap_or("tool")
-            .to_ascii_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-");
-        let id = match (own, category) {
-            (Some(id), _) => Some(id),
-            (None, Some(c)) if several => Some(format!("{}/{tool}/", c.trim_end_matches('/'))),
-            (None, Some(c)) => Some(format!("{}/", c.trim_end_matches('/'))),
-            (None, None) => None,
-        };
+        let id = run_category(run, category, keep_own_ids, several);
         if let Some(mut id) = id {
             if !ids.insert(id.clone()) {
                 id = format!("{}{i}/", id);
@@ -82,25 +69,60 @@ pub fn prepare(
         }
         cut_run(run, i, &mut cuts);
     }
-    let mut encoded = gzip(&log)?;
-    // Still too big: drop the least severe results, a fifth at a time.
-    while encoded.len() > MAX_GZIP_BYTES {
-        let dropped = drop_least_severe(&mut log);
-        if dropped == 0 {
-            return Err(format!(
-                "the SARIF is {} bytes gzipped even without results; GitHub takes {MAX_GZIP_BYTES}",
-                encoded.len()
-            ));
-        }
-        cuts.push(format!(
-            "{dropped} least severe results left out to stay under {MAX_GZIP_BYTES} bytes gzipped"
-        ));
-        encoded = gzip(&log)?;
-    }
+    let encoded = fit(&mut log, &mut cuts)?;
     Ok(Prepared {
         gzip_base64: base64::engine::general_purpose::STANDARD.encode(encoded),
         cuts,
     })
+}
+
+/// The category a run is filed under: a tool's own is kept (when trusted);
+/// else one per tool, stable when runs are added or reordered.
+fn run_category(
+    run: &Value,
+    category: Option<&str>,
+    keep_own_ids: bool,
+    several: bool,
+) -> Option<String> {
+    let names = RunNames::of(run);
+    let own = names
+        .automation_details
+        .id
+        .filter(|id| keep_own_ids && !id.is_empty());
+    let tool = names
+        .tool
+        .driver
+        .name
+        .as_deref()
+        .unwrap_or("tool")
+        .to_ascii_lowercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-");
+    match (own, category) {
+        (Some(id), _) => Some(id),
+        (None, Some(c)) if several => Some(format!("{}/{tool}/", c.trim_end_matches('/'))),
+        (None, Some(c)) => Some(format!("{}/", c.trim_end_matches('/'))),
+        (None, None) => None,
+    }
+}
+
+/// The log gzipped, under GitHub's size: while it is too big, the least
+/// severe results go, a fifth at a time.
+fn fit(log: &mut Value, cuts: &mut Vec<String>) -> Result<Vec<u8>, PublishError> {
+    let mut encoded = gzip(log)?;
+    while encoded.len() > MAX_GZIP_BYTES {
+        let dropped = drop_least_severe(log);
+        if dropped == 0 {
+            return Err(PublishError::Input(format!(
+                "the SARIF is {} bytes gzipped even without results; GitHub takes {MAX_GZIP_BYTES}",
+                encoded.len()
+            )));
+        }
+        cuts.push(format!(
+            "{dropped} least severe results left out to stay under {MAX_GZIP_BYTES} bytes gzipped"
+        ));
+        encoded = gzip(log)?;
+    }
+    Ok(encoded)
 }
 
 fn rank(result: &Value) -> u8 {
@@ -163,12 +185,124 @@ fn drop_least_severe(log: &mut Value) -> usize {
     dropped
 }
 
-fn gzip(log: &Value) -> Result<Vec<u8>, String> {
-    let bytes = serde_json::to_vec(log).map_err(|e| format!("cannot encode the SARIF: {e}"))?;
+fn gzip(log: &Value) -> Result<Vec<u8>, PublishError> {
+    let bytes = serde_json::to_vec(log)
+        .map_err(|e| PublishError::Input(format!("cannot encode the SARIF: {e}")))?;
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
     enc.write_all(&bytes)
         .and_then(|()| enc.finish())
-        .map_err(|e| format!("cannot gzip the SARIF: {e}"))
+        .map_err(|e| PublishError::Input(format!("cannot gzip the SARIF: {e}")))
+}
+
+/// GitHub's answer to an upload.
+#[derive(serde::Deserialize)]
+struct Accepted {
+    id: Option<String>,
+}
+
+/// GitHub's answer to a status request, each field read on its own.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
+struct Status {
+    #[serde(deserialize_with = "lenient")]
+    processing_status: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    errors: Vec<Value>,
+}
+
+/// Whether the run may upload at all, from what it knows before preparing
+/// anything.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadFacts<'a> {
+    pub mode: Upload,
+    /// `GITHUB_EVENT_NAME`.
+    pub event: &'a str,
+    /// The run's pull request, if it has one: does its head live in a fork?
+    pub pr_from_fork: Option<bool>,
+    /// `workflow_run`: the triggering run built a fork's branch.
+    pub run_from_fork: bool,
+    pub head: HeadCheck,
+    /// The analysed commit and ref, as code scanning files them.
+    pub sha: Option<&'a str>,
+    pub git_ref: Option<&'a str>,
+}
+
+/// The pull request's head against the analysed commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadCheck {
+    /// Not looked at: no pull request, or nothing posted for it.
+    NotChecked,
+    Verified,
+    /// It moved on, or could not be read.
+    Unverified,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision<'a> {
+    /// No upload was asked for.
+    Off,
+    Upload {
+        sha: &'a str,
+        git_ref: &'a str,
+    },
+    /// The token cannot or should not upload here, and `--upload auto` takes
+    /// that as a notice.
+    Skip(&'static str),
+    /// As `Skip` under `--upload`, or the run cannot name what it analysed:
+    /// a failure.
+    Refuse(String),
+}
+
+/// When berth uploads, skips or refuses. A SARIF too large for GitHub is not
+/// refused here: `prepare` cuts it to fit and says what it cut. A missing
+/// token stops publish before anything is decided.
+pub fn upload_decision<'a>(f: &UploadFacts<'a>) -> Decision<'a> {
+    if f.mode == Upload::Off {
+        return Decision::Off;
+    }
+    let untrusted = match f.event {
+        "workflow_run" if f.head == HeadCheck::Unverified => {
+            Some("the pull request's head could not be verified")
+        }
+        "workflow_run" if f.pr_from_fork.is_none() && f.run_from_fork => {
+            Some("the triggering run built a fork's branch")
+        }
+        "pull_request" if f.pr_from_fork == Some(true) => {
+            Some("a pull request from a fork has a read-only token")
+        }
+        "pull_request_target" => {
+            Some("pull_request_target runs analyse the base branch, not the pull request")
+        }
+        _ => None,
+    };
+    match (untrusted, f.sha, f.git_ref) {
+        (Some(why), ..) if f.mode == Upload::Auto => Decision::Skip(why),
+        (Some(why), ..) => Decision::Refuse(why.to_owned()),
+        (None, None, _) => {
+            Decision::Refuse("GITHUB_SHA is not set: the upload needs the analysed commit".into())
+        }
+        (None, _, None) => {
+            Decision::Refuse("GITHUB_REF is not set: the upload needs the analysed ref".into())
+        }
+        (None, Some(sha), Some(git_ref))
+            if ["refs/heads/", "refs/tags/", "refs/pull/"]
+                .iter()
+                .any(|p| git_ref.starts_with(p)) =>
+        {
+            Decision::Upload { sha, git_ref }
+        }
+        (None, _, Some(git_ref)) => Decision::Refuse(format!(
+            "GITHUB_REF `{git_ref}` is not refs/heads/, refs/tags/ or refs/pull/: code scanning will not take it"
+        )),
+    }
+}
+
+/// Where an upload is filed.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub sha: &'a str,
+    pub git_ref: &'a str,
+    pub tool_name: &'a str,
 }
 
 /// What GitHub made of the upload.
@@ -186,69 +320,42 @@ pub async fn upload(
     api: &Api,
     ctx: &Context,
     prepared: &Prepared,
-    tool_name: &str,
+    target: &Target<'_>,
     poll: Duration,
     patience: Duration,
-) -> Result<(String, Processing), (Option<u16>, String)> {
-    let fail = |m: &str| (None, m.to_owned());
-    let sha = ctx
-        .sha
-        .as_deref()
-        .ok_or_else(|| fail("GITHUB_SHA is not set: the upload needs the analysed commit"))?;
-    let git_ref = ctx
-        .git_ref
-        .as_deref()
-        .ok_or_else(|| fail("GITHUB_REF is not set: the upload needs the analysed ref"))?;
-    if !git_ref.starts_with("refs/heads/")
-        && !git_ref.starts_with("refs/tags/")
-        && !git_ref.starts_with("refs/pull/")
-    {
-        return Err(fail(&format!(
-            "GITHUB_REF `{git_ref}` is not refs/heads/, refs/tags/ or refs/pull/: code scanning will not take it"
-        )));
-    }
+) -> Result<(String, Processing), PublishError> {
     let mut body = json!({
-        "commit_sha": sha,
-        "ref": git_ref,
+        "commit_sha": target.sha,
+        "ref": target.git_ref,
         "sarif": prepared.gzip_base64,
-        "tool_name": tool_name,
+        "tool_name": target.tool_name,
     });
     if let Some(ws) = &ctx.workspace {
         body["checkout_uri"] = Value::String(format!("file://{}/", ws.trim_end_matches('/')));
     }
     let route = format!("{}/code-scanning/sarifs", ctx.repo_route());
-    let reply = api
-        .send_ok(Method::POST, &route, Some(&body))
-        .await
-        .map_err(|e| (e.status, e.to_string()))?;
+    let reply = api.send_ok(Method::POST, &route, Some(&body)).await?;
     let id = reply
-        .json()
-        .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
-        .ok_or_else(|| fail("GitHub accepted the upload but gave no upload id"))?;
+        .parse::<Accepted>()
+        .and_then(|a| a.id)
+        .ok_or_else(|| {
+            PublishError::Protocol("GitHub accepted the upload but gave no upload id".into())
+        })?;
     let status_route = format!("{route}/{id}");
     let started = std::time::Instant::now();
     let mut wait = poll;
     loop {
         tokio::time::sleep(wait).await;
-        let reply = api
-            .send_ok(Method::GET, &status_route, None)
-            .await
-            .map_err(|e| (e.status, e.to_string()))?;
-        let status = reply.json().unwrap_or(Value::Null);
-        match status.get("processing_status").and_then(Value::as_str) {
+        let reply = api.send_ok(Method::GET, &status_route, None).await?;
+        let status = reply.parse::<Status>().unwrap_or_default();
+        match status.processing_status.as_deref() {
             Some("complete") => return Ok((id, Processing::Complete)),
             Some("failed") => {
                 let errors = status
-                    .get("errors")
-                    .and_then(Value::as_array)
-                    .map(|e| {
-                        e.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                return Ok((id, Processing::Failed(errors)));
+                    .errors
+                    .into_iter()
+                    .filter_map(|e| e.as_str().map(str::to_owned));
+                return Ok((id, Processing::Failed(errors.collect())));
             }
             _ => {}
         }
@@ -273,6 +380,67 @@ mod tests {
             .read_to_string(&mut text)
             .expect("gzip");
         serde_json::from_str(&text).expect("json")
+    }
+
+    /// Every row of the refusal matrix: mode, event, the pull request's
+    /// fork, the triggering run's fork, the head check, sha, ref → decision.
+    #[test]
+    fn upload_decision_matrix() {
+        use HeadCheck::{NotChecked, Unverified, Verified};
+        use Upload::{Auto, Off, On};
+        let pr = "refs/pull/7/merge";
+        let up = |git_ref| Decision::Upload { sha: "s", git_ref };
+        let skip = Decision::Skip;
+        let refuse = |why: &str| Decision::Refuse(why.to_owned());
+        const UNVERIFIED: &str = "the pull request's head could not be verified";
+        const RUN_FORK: &str = "the triggering run built a fork's branch";
+        const PR_FORK: &str = "a pull request from a fork has a read-only token";
+        const TARGET: &str =
+            "pull_request_target runs analyse the base branch, not the pull request";
+        type Row<'a> = (
+            Upload,
+            &'a str,
+            Option<bool>,
+            bool,
+            HeadCheck,
+            Option<&'a str>,
+            Option<&'a str>,
+            Decision<'a>,
+        );
+        #[rustfmt::skip]
+        let rows: Vec<Row> = vec![
+            (Off,  "pull_request",        Some(true),  false, NotChecked, Some("s"), Some(pr), Decision::Off),
+            (On,   "push",                None,        false, NotChecked, Some("s"), Some("refs/heads/main"), up("refs/heads/main")),
+            (Auto, "push",                None,        false, NotChecked, Some("s"), Some("refs/tags/v1"), up("refs/tags/v1")),
+            (On,   "pull_request",        Some(false), false, Verified,   Some("s"), Some(pr), up(pr)),
+            (Auto, "pull_request",        Some(true),  false, Verified,   Some("s"), Some(pr), skip(PR_FORK)),
+            (On,   "pull_request",        Some(true),  false, Verified,   Some("s"), Some(pr), refuse(PR_FORK)),
+            (Auto, "pull_request_target", Some(true),  false, NotChecked, Some("s"), Some(pr), skip(TARGET)),
+            (On,   "pull_request_target", Some(false), false, NotChecked, Some("s"), Some(pr), refuse(TARGET)),
+            (Auto, "workflow_run",        Some(true),  true,  Unverified, Some("s"), Some(pr), skip(UNVERIFIED)),
+            (On,   "workflow_run",        Some(false), false, Unverified, Some("s"), Some(pr), refuse(UNVERIFIED)),
+            (On,   "workflow_run",        Some(true),  true,  Verified,   Some("s"), Some("refs/pull/7/head"), up("refs/pull/7/head")),
+            (Auto, "workflow_run",        None,        true,  NotChecked, Some("s"), Some("refs/heads/x"), skip(RUN_FORK)),
+            (On,   "workflow_run",        None,        true,  NotChecked, Some("s"), Some("refs/heads/x"), refuse(RUN_FORK)),
+            (On,   "workflow_run",        None,        false, NotChecked, Some("s"), Some("refs/heads/x"), up("refs/heads/x")),
+            (Auto, "push",                None,        false, NotChecked, None,      Some(pr), refuse("GITHUB_SHA is not set: the upload needs the analysed commit")),
+            (Auto, "push",                None,        false, NotChecked, Some("s"), None,     refuse("GITHUB_REF is not set: the upload needs the analysed ref")),
+            (On,   "push",                None,        false, NotChecked, Some("s"), Some("main"), refuse("GITHUB_REF `main` is not refs/heads/, refs/tags/ or refs/pull/: code scanning will not take it")),
+        ];
+        for (i, (mode, event, pr_from_fork, run_from_fork, head, sha, git_ref, want)) in
+            rows.into_iter().enumerate()
+        {
+            let facts = UploadFacts {
+                mode,
+                event,
+                pr_from_fork,
+                run_from_fork,
+                head,
+                sha,
+                git_ref,
+            };
+            assert_eq!(upload_decision(&facts), want, "row {i}: {facts:?}");
+        }
     }
 
     #[test]

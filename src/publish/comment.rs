@@ -91,6 +91,35 @@ pub struct Placement<'a> {
     pub suggestion: Option<&'a str>,
 }
 
+/// The evidence list, each entry with its snippet, when there is any.
+fn evidence(body: &mut String, f: &Finding, ctx: &Context) {
+    if f.evidence.is_empty() {
+        return;
+    }
+    body.push_str("\n**Evidence**\n");
+    for e in f.evidence.iter().take(MAX_EVIDENCE) {
+        body.push_str(&format!(
+            "- {} {}\n",
+            link(ctx, &e.place.path, e.place.line),
+            clip(&defuse(&e.message), 500)
+        ));
+        if let Some(snippet) = &e.place.snippet {
+            let snippet = clip(snippet.trim_end(), 1_000);
+            let fence = fence(&snippet);
+            body.push_str(&format!(
+                "  {fence}\n  {}\n  {fence}\n",
+                snippet.replace('\n', "\n  ")
+            ));
+        }
+    }
+    if f.evidence.len() > MAX_EVIDENCE {
+        body.push_str(&format!(
+            "- … and {} more\n",
+            f.evidence.len() - MAX_EVIDENCE
+        ));
+    }
+}
+
 /// The body of a finding's review comment.
 pub fn comment_body(f: &Finding, at: &Placement<'_>, ctx: &Context, category: &str) -> String {
     let mut body = format!(
@@ -108,30 +137,7 @@ pub fn comment_body(f: &Finding, at: &Placement<'_>, ctx: &Context, category: &s
             link(ctx, &p.path, p.line)
         ));
     }
-    if !f.evidence.is_empty() {
-        body.push_str("\n**Evidence**\n");
-        for e in f.evidence.iter().take(MAX_EVIDENCE) {
-            body.push_str(&format!(
-                "- {} {}\n",
-                link(ctx, &e.place.path, e.place.line),
-                clip(&defuse(&e.message), 500)
-            ));
-            if let Some(snippet) = &e.place.snippet {
-                let snippet = clip(snippet.trim_end(), 1_000);
-                let fence = fence(&snippet);
-                body.push_str(&format!(
-                    "  {fence}\n  {}\n  {fence}\n",
-                    snippet.replace('\n', "\n  ")
-                ));
-            }
-        }
-        if f.evidence.len() > MAX_EVIDENCE {
-            body.push_str(&format!(
-                "- … and {} more\n",
-                f.evidence.len() - MAX_EVIDENCE
-            ));
-        }
-    }
+    evidence(&mut body, f, ctx);
     if let Some(view) = &f.view {
         let view = clip(view.trim_end(), MAX_TEXT);
         let fence = fence(&view);

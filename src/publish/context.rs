@@ -1,7 +1,20 @@
 //! The GitHub Actions context publish works in: the `GITHUB_*` variables and
 //! the event payload at `GITHUB_EVENT_PATH`.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
 use serde_json::Value;
+
+use super::error::PublishError;
+use super::lenient::{lenient, list, object};
+
+/// A path in a URL: all but `/` and the unreserved characters escaped.
+const PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// A pull request the run belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,22 +54,29 @@ impl Context {
     pub fn from_env(
         var: &dyn Fn(&str) -> Option<String>,
         pr: Option<u64>,
-    ) -> Result<Context, String> {
+    ) -> Result<Context, PublishError> {
         let get = |k: &str| var(k).filter(|v| !v.is_empty());
-        let full = get("GITHUB_REPOSITORY").ok_or(
-            "GITHUB_REPOSITORY is not set: run inside GitHub Actions or set it to OWNER/REPO",
-        )?;
+        let full = get("GITHUB_REPOSITORY").ok_or_else(|| {
+            PublishError::Config(
+                "GITHUB_REPOSITORY is not set: run inside GitHub Actions or set it to OWNER/REPO"
+                    .into(),
+            )
+        })?;
         let (owner, repo) = full
             .split_once('/')
             .filter(|(o, r)| !o.is_empty() && !r.is_empty() && !r.contains('/'))
-            .ok_or_else(|| format!("GITHUB_REPOSITORY `{full}` is not OWNER/REPO"))?;
+            .ok_or_else(|| {
+                PublishError::Config(format!("GITHUB_REPOSITORY `{full}` is not OWNER/REPO"))
+            })?;
         let event_name = get("GITHUB_EVENT_NAME").unwrap_or_default();
-        let event = match get("GITHUB_EVENT_PATH") {
+        let event: Value = match get("GITHUB_EVENT_PATH") {
             Some(path) => {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("cannot read GITHUB_EVENT_PATH {path}: {e}"))?;
-                serde_json::from_str(&text)
-                    .map_err(|e| format!("GITHUB_EVENT_PATH {path} is not JSON: {e}"))?
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    PublishError::Input(format!("cannot read GITHUB_EVENT_PATH {path}: {e}"))
+                })?;
+                serde_json::from_str(&text).map_err(|e| {
+                    PublishError::Input(format!("GITHUB_EVENT_PATH {path} is not JSON: {e}"))
+                })?
             }
             None => Value::Null,
         };
@@ -74,72 +94,59 @@ impl Context {
             run_head_sha: None,
             run_from_fork: false,
         };
-        ctx.read_event(&event, pr);
+        ctx.read_event(&Event::deserialize(&event).unwrap_or_default(), pr);
         Ok(ctx)
     }
 
-    fn read_event(&mut self, event: &Value, pr: Option<u64>) {
-        if let Some(p) = event.get("pull_request").filter(|p| p.is_object()) {
-            let head_repo = p.pointer("/head/repo/full_name").and_then(Value::as_str);
-            let base_repo = p.pointer("/base/repo/full_name").and_then(Value::as_str);
-            self.pull_request = p
-                .get("number")
-                .and_then(Value::as_u64)
-                .map(|number| PullRequest {
-                    number,
-                    head_sha: p
-                        .pointer("/head/sha")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    from_fork: head_repo.is_none() || head_repo != base_repo,
-                });
-        }
-        if let Some(run) = event.get("workflow_run").filter(|r| r.is_object()) {
-            // The privileged half of the fork pattern: analyse the run's head,
-            // never the default branch this workflow itself runs on.
-            let head = run
-                .get("head_sha")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            self.run_head_sha.clone_from(&head);
-            let head_repo = run
-                .pointer("/head_repository/full_name")
-                .and_then(Value::as_str);
-            let base_repo = event
-                .pointer("/repository/full_name")
-                .and_then(Value::as_str);
-            self.run_from_fork = head_repo.is_none() || head_repo != base_repo;
-            self.sha = head.clone();
-            self.git_ref = run
-                .get("head_branch")
-                .and_then(Value::as_str)
-                .map(|b| format!("refs/heads/{b}"));
-            let listed = run
-                .pointer("/pull_requests/0/number")
-                .and_then(Value::as_u64);
-            if let Some(number) = pr.or(listed) {
-                self.pull_request = Some(PullRequest {
-                    number,
-                    head_sha: None,
-                    from_fork: listed.is_none(),
-                });
-            }
-        } else if let Some(number) = pr
-            && self
-                .pull_request
-                .as_ref()
-                .is_none_or(|p| p.number != number)
-        {
-            self.pull_request = Some(PullRequest {
+    fn read_event(&mut self, event: &Event, pr: Option<u64>) {
+        if let Some(p) = &event.pull_request {
+            let head_repo = p.head.repo.full_name.as_deref();
+            let base_repo = p.base.repo.full_name.as_deref();
+            self.pull_request = p.number.map(|number| PullRequest {
                 number,
-                head_sha: None,
-                from_fork: false,
+                head_sha: p.head.sha.clone(),
+                from_fork: head_repo.is_none() || head_repo != base_repo,
             });
+        }
+        match &event.workflow_run {
+            Some(run) => self.read_workflow_run(run, event.repository.full_name.as_deref(), pr),
+            None => {
+                if let Some(number) = pr
+                    && self
+                        .pull_request
+                        .as_ref()
+                        .is_none_or(|p| p.number != number)
+                {
+                    self.pull_request = Some(PullRequest {
+                        number,
+                        head_sha: None,
+                        from_fork: false,
+                    });
+                }
+            }
         }
         if let Some(p) = &self.pull_request
             && self.event_name == "workflow_run"
         {
             self.git_ref = Some(format!("refs/pull/{}/head", p.number));
+        }
+    }
+
+    /// The privileged half of the fork pattern: analyse the triggering run's
+    /// head, never the default branch this workflow itself runs on.
+    fn read_workflow_run(&mut self, run: &WorkflowRun, base_repo: Option<&str>, pr: Option<u64>) {
+        self.run_head_sha.clone_from(&run.head_sha);
+        let head_repo = run.head_repository.full_name.as_deref();
+        self.run_from_fork = head_repo.is_none() || head_repo != base_repo;
+        self.sha.clone_from(&run.head_sha);
+        self.git_ref = run.head_branch.as_ref().map(|b| format!("refs/heads/{b}"));
+        let listed = run.pull_requests.first().and_then(|p| p.number);
+        if let Some(number) = pr.or(listed) {
+            self.pull_request = Some(PullRequest {
+                number,
+                head_sha: None,
+                from_fork: listed.is_none(),
+            });
         }
     }
 
@@ -151,20 +158,7 @@ impl Context {
     /// A link to a line of a file at the analysed commit.
     pub fn blob_url(&self, path: &str, line: u32) -> Option<String> {
         let sha = self.sha.as_deref()?;
-        let encoded: String = path
-            .split('/')
-            .map(|seg| {
-                seg.bytes()
-                    .map(|b| match b {
-                        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                            char::from(b).to_string()
-                        }
-                        _ => format!("%{b:02X}"),
-                    })
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("/");
+        let encoded = utf8_percent_encode(path, PATH);
         Some(format!(
             "{}/{}/{}/blob/{sha}/{encoded}#L{line}",
             self.server_url.trim_end_matches('/'),
@@ -174,15 +168,74 @@ impl Context {
     }
 }
 
+/// The event payload, leniently: only what publish reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Event {
+    #[serde(deserialize_with = "object")]
+    pull_request: Option<EventPull>,
+    #[serde(deserialize_with = "object")]
+    workflow_run: Option<WorkflowRun>,
+    #[serde(deserialize_with = "object")]
+    repository: Repository,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct EventPull {
+    #[serde(deserialize_with = "lenient")]
+    number: Option<u64>,
+    #[serde(deserialize_with = "object")]
+    head: Branch,
+    #[serde(deserialize_with = "object")]
+    base: Branch,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Branch {
+    #[serde(deserialize_with = "lenient")]
+    sha: Option<String>,
+    #[serde(deserialize_with = "object")]
+    repo: Repository,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Repository {
+    #[serde(deserialize_with = "lenient")]
+    full_name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct WorkflowRun {
+    #[serde(deserialize_with = "lenient")]
+    head_sha: Option<String>,
+    #[serde(deserialize_with = "lenient")]
+    head_branch: Option<String>,
+    #[serde(deserialize_with = "object")]
+    head_repository: Repository,
+    #[serde(deserialize_with = "list")]
+    pull_requests: Vec<Numbered>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Numbered {
+    #[serde(deserialize_with = "lenient")]
+    number: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn ctx(vars: &[(&str, &str)], event: &str, pr: Option<u64>) -> Result<Context, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    fn ctx(vars: &[(&str, &str)], event: &str, pr: Option<u64>) -> Result<Context, PublishError> {
+        let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("event.json");
-        std::fs::write(&path, event).map_err(|e| e.to_string())?;
+        std::fs::write(&path, event).expect("event file");
         let mut map: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -229,6 +282,43 @@ mod tests {
     }
 
     #[test]
+    fn odd_payload_fields_cost_only_themselves() {
+        let vars = [
+            ("GITHUB_REPOSITORY", "acme/app"),
+            ("GITHUB_EVENT_NAME", "workflow_run"),
+        ];
+        let c = ctx(
+            &vars,
+            r#"{"pull_request": [7], "workflow_run": {"head_sha": 5, "head_branch": "b",
+                "pull_requests": [8, {"number": 9}], "head_repository": "acme/app"},
+                "repository": {"full_name": "acme/app"}}"#,
+            None,
+        )
+        .expect("context");
+        assert_eq!(c.sha, None, "a number is not a commit");
+        assert_eq!(c.pull_request, None, "the first listed entry is not one");
+        assert_eq!(c.git_ref.as_deref(), Some("refs/heads/b"));
+        assert!(c.run_from_fork, "no head repository: not trusted");
+        let numbered = ctx(
+            &vars,
+            r#"{"workflow_run": {"head_sha": "abc", "pull_requests": [{"number": 9}],
+                "head_repository": {"full_name": "acme/app"}}, "repository": {"full_name": "acme/app"}}"#,
+            None,
+        )
+        .expect("context");
+        assert_eq!(
+            numbered.pull_request,
+            Some(PullRequest {
+                number: 9,
+                head_sha: None,
+                from_fork: false
+            })
+        );
+        assert_eq!(numbered.git_ref.as_deref(), Some("refs/pull/9/head"));
+        assert!(!numbered.run_from_fork);
+    }
+
+    #[test]
     fn bad_repository_and_event_are_errors() {
         assert!(ctx(&[("GITHUB_REPOSITORY", "acme")], "{}", None).is_err());
         assert!(ctx(&[("GITHUB_REPOSITORY", "acme/app")], "{not json", None).is_err());
@@ -246,6 +336,10 @@ mod tests {
         assert_eq!(
             c.blob_url("dir/my file.yml", 3).as_deref(),
             Some("https://github.com/a/b/blob/s/dir/my%20file.yml#L3")
+        );
+        assert_eq!(
+            c.blob_url("a/é#?.yml", 1).as_deref(),
+            Some("https://github.com/a/b/blob/s/a/%C3%A9%23%3F.yml#L1")
         );
     }
 }

@@ -8,6 +8,8 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
+use super::error::PublishError;
+
 /// The new side of one file's hunks.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FileDiff {
@@ -43,15 +45,16 @@ impl FileDiff {
 }
 
 /// Parse a file's `patch` (hunks only, as GitHub gives it).
-pub fn parse_patch(patch: &str) -> Result<FileDiff, String> {
+pub fn parse_patch(patch: &str) -> Result<FileDiff, PublishError> {
+    let bad = |e: &dyn std::fmt::Display| PublishError::Input(e.to_string());
     let text = format!(
         "--- a\n+++ b\n{patch}{}",
         if patch.ends_with('\n') { "" } else { "\n" }
     );
-    let parsed = diffy::Patch::from_str(&text).map_err(|e| e.to_string())?;
+    let parsed = diffy::Patch::from_str(&text).map_err(|e| bad(&e))?;
     let mut diff = FileDiff::default();
     for hunk in parsed.hunks() {
-        let mut line = u32::try_from(hunk.new_range().start()).map_err(|e| e.to_string())?;
+        let mut line = u32::try_from(hunk.new_range().start()).map_err(|e| bad(&e))?;
         for l in hunk.lines() {
             let (text, added) = match l {
                 diffy::Line::Context(t) => (t, false),
@@ -63,7 +66,9 @@ pub fn parse_patch(patch: &str) -> Result<FileDiff, String> {
             if added {
                 diff.added.insert(line);
             }
-            line = line.checked_add(1).ok_or("hunk runs past the last line")?;
+            line = line
+                .checked_add(1)
+                .ok_or_else(|| bad(&"hunk runs past the last line"))?;
         }
     }
     Ok(diff)

@@ -2,8 +2,13 @@
 //! needs (rule, level, message, location, evidence, fingerprint, fix) and
 //! nothing more. A result berth cannot place is kept for the summary.
 
+use std::collections::{BTreeMap, HashMap};
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use super::error::PublishError;
+use super::sarif::{self, ArtifactLocation, PhysicalLocation, Rule, SarifResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -110,62 +115,34 @@ pub struct Findings {
 
 /// Read the findings of every run. `workspace` turns absolute `file:` URIs
 /// back into repository paths.
-pub fn read(log: &Value, workspace: Option<&str>) -> Result<Findings, String> {
+pub fn read(log: &Value, workspace: Option<&str>) -> Result<Findings, PublishError> {
+    from_log(&sarif::Log::of(log), workspace)
+}
+
+/// [`read`] for a log already viewed.
+pub fn from_log(log: &sarif::Log, workspace: Option<&str>) -> Result<Findings, PublishError> {
     let runs = log
-        .get("runs")
-        .and_then(Value::as_array)
-        .ok_or("not a SARIF log: no `runs` array")?;
+        .runs
+        .as_ref()
+        .ok_or_else(|| PublishError::Input("not a SARIF log: no `runs` array".into()))?;
     let mut out = Findings::default();
     for run in runs {
-        let driver = run.pointer("/tool/driver");
-        let tool = driver
-            .and_then(|d| d.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or("unknown tool")
-            .to_owned();
-        let rules: &[Value] = driver
-            .and_then(|d| d.get("rules"))
-            .and_then(Value::as_array)
-            .map_or(&[], Vec::as_slice);
-        let bases = run.get("originalUriBaseIds");
-        for result in run
-            .get("results")
-            .and_then(Value::as_array)
-            .map_or(&[][..], Vec::as_slice)
-        {
-            let suppressed = result
-                .get("suppressions")
-                .and_then(Value::as_array)
-                .is_some_and(|s| !s.is_empty());
-            // A baseline's old findings are not news; "absent" ones are gone.
-            let baselined = matches!(
-                result.get("baselineState").and_then(Value::as_str),
-                Some("unchanged" | "absent")
-            );
-            if suppressed || baselined {
+        let paths = Paths {
+            bases: &run.original_uri_base_ids,
+            workspace,
+        };
+        let driver = &run.tool.driver;
+        let tool = driver.name.as_deref().unwrap_or("unknown tool");
+        for result in &run.results {
+            if hidden(result) {
                 out.suppressed += 1;
-                continue;
-            }
-            out.findings
-                .push(finding(&tool, rules, bases, workspace, result));
-        }
-    }
-    // Fingerprints made without the line repeat for repeated findings (two
-    // `apt-get` lines, one rule): number them in line order.
-    let mut by_line: Vec<usize> = (0..out.findings.len()).collect();
-    by_line.sort_by_key(|&i| place_key(&out.findings[i]));
-    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for i in by_line {
-        let f = &mut out.findings[i];
-        if f.fingerprint.ends_with('~') {
-            f.fingerprint.pop();
-            let n = seen.entry(f.fingerprint.clone()).or_default();
-            *n += 1;
-            if *n > 1 {
-                f.fingerprint.push_str(&format!(".{n}"));
+            } else {
+                out.findings
+                    .push(finding(tool, &driver.rules, &paths, result));
             }
         }
     }
+    number_repeats(&mut out.findings);
     out.findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -176,215 +153,196 @@ pub fn read(log: &Value, workspace: Option<&str>) -> Result<Findings, String> {
     Ok(out)
 }
 
+/// Suppressed, or a baseline's: old findings are not news, "absent" ones
+/// are gone.
+fn hidden(result: &SarifResult) -> bool {
+    !result.suppressions.is_empty()
+        || matches!(
+            result.baseline_state.as_deref(),
+            Some("unchanged" | "absent")
+        )
+}
+
+/// Fingerprints made without the line repeat for repeated findings (two
+/// `apt-get` lines, one rule): number them in line order.
+fn number_repeats(findings: &mut [Finding]) {
+    let mut by_line: Vec<usize> = (0..findings.len()).collect();
+    by_line.sort_by_key(|&i| place_key(&findings[i]));
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for i in by_line {
+        let f = &mut findings[i];
+        if f.fingerprint.ends_with('~') {
+            f.fingerprint.pop();
+            let n = seen.entry(f.fingerprint.clone()).or_default();
+            *n += 1;
+            if *n > 1 {
+                f.fingerprint.push_str(&format!(".{n}"));
+            }
+        }
+    }
+}
+
 fn place_key(f: &Finding) -> (&str, u32) {
     f.place
         .as_ref()
         .map_or(("", 0), |p| (p.path.as_str(), p.line))
 }
 
-fn finding(
-    tool: &str,
-    rules: &[Value],
-    bases: Option<&Value>,
-    workspace: Option<&str>,
-    result: &Value,
-) -> Finding {
-    let rule = result
-        .get("ruleIndex")
-        .and_then(Value::as_u64)
+/// The rule a result names, by index or else by id.
+fn rule_of<'a>(rules: &'a [Rule], result: &SarifResult) -> Option<&'a Rule> {
+    result
+        .rule_index
         .and_then(|i| rules.get(usize::try_from(i).ok()?))
         .or_else(|| {
-            let id = result.get("ruleId")?.as_str()?;
-            rules
-                .iter()
-                .find(|r| r.get("id").and_then(Value::as_str) == Some(id))
-        });
-    let rule_id = result
-        .get("ruleId")
-        .and_then(Value::as_str)
-        .or_else(|| rule.and_then(|r| r.get("id")).and_then(Value::as_str))
-        .unwrap_or("(no rule)")
-        .to_owned();
-    let level = result
-        .get("level")
-        .and_then(Value::as_str)
-        .or_else(|| {
-            rule.and_then(|r| r.pointer("/defaultConfiguration/level"))
-                .and_then(Value::as_str)
+            let id = result.rule_id.as_deref()?;
+            rules.iter().find(|r| r.id.as_deref() == Some(id))
         })
-        .unwrap_or("warning");
-    let severity = match level {
+}
+
+fn severity(result: &SarifResult, rule: Option<&Rule>) -> Severity {
+    let level = result
+        .level
+        .as_deref()
+        .or_else(|| rule?.default_configuration.level.as_deref());
+    match level.unwrap_or("warning") {
         "error" => Severity::Error,
         "note" | "none" => Severity::Note,
         _ => Severity::Warning,
-    };
-    let text = result
-        .pointer("/message/text")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .trim();
+    }
+}
+
+fn finding(tool: &str, rules: &[Rule], paths: &Paths<'_>, result: &SarifResult) -> Finding {
+    let rule = rule_of(rules, result);
+    let rule_id = result
+        .rule_id
+        .as_deref()
+        .or_else(|| rule?.id.as_deref())
+        .unwrap_or("(no rule)")
+        .to_owned();
+    let text = result.message.text.as_deref().unwrap_or("").trim();
     let (message, help) = match text.split_once("\nHelp: ") {
         Some((m, h)) => (m.trim().to_owned(), Some(h.trim().to_owned())),
         None => (text.to_owned(), None),
     };
     let place = result
-        .pointer("/locations/0/physicalLocation")
-        .and_then(|p| place_of(p, bases, workspace));
+        .locations
+        .first()
+        .and_then(|l| paths.place(l.physical_location.as_ref()?));
     let evidence = result
-        .get("relatedLocations")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice)
+        .related_locations
         .iter()
         .filter_map(|r| {
             Some(Evidence {
-                place: place_of(r.get("physicalLocation")?, bases, workspace)?,
-                message: r
-                    .pointer("/message/text")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
+                place: paths.place(r.physical_location.as_ref()?)?,
+                message: r.message.text.clone().unwrap_or_default(),
             })
         })
         .collect();
-    let suggestion = place
-        .as_ref()
-        .and_then(|p| suggestion_of(result, p, bases, workspace));
-    let fingerprint = fingerprint_of(tool, &rule_id, result, place.as_ref(), &message);
+    let suggestion = place.as_ref().and_then(|p| suggestion_of(result, p, paths));
     Finding {
         tool: tool.to_owned(),
-        rule_name: rule
-            .and_then(|r| r.get("name"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        rule_name: rule.and_then(|r| r.name.clone()),
         help_uri: rule
-            .and_then(|r| r.get("helpUri"))
-            .and_then(Value::as_str)
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-            .map(str::to_owned),
+            .and_then(|r| r.help_uri.clone())
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        severity: severity(result, rule),
+        fingerprint: fingerprint_of(tool, &rule_id, result, place.as_ref(), &message),
         rule_id,
-        severity,
         message,
         help,
         place,
         evidence,
         suggestion,
-        view: result
-            .pointer("/properties/berth/containerView")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        fingerprint,
+        view: result.properties.berth.container_view.clone(),
     }
 }
 
-fn place_of(physical: &Value, bases: Option<&Value>, workspace: Option<&str>) -> Option<Place> {
-    let artifact = physical.get("artifactLocation")?;
-    let path = repo_path(artifact, bases, workspace)?;
-    let region = physical.get("region");
-    let line = region
-        .and_then(|r| r.get("startLine"))
-        .and_then(Value::as_u64)
-        .and_then(|l| u32::try_from(l).ok())
-        .filter(|&l| l > 0)?;
-    let end_line = region
-        .and_then(|r| r.get("endLine"))
-        .and_then(Value::as_u64)
-        .and_then(|l| u32::try_from(l).ok())
-        .unwrap_or(line)
-        .max(line);
-    Some(Place {
-        path,
-        line,
-        end_line,
-        snippet: region
-            .and_then(|r| r.pointer("/snippet/text"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-    })
+/// What turns a run's artifact locations into repository paths.
+struct Paths<'a> {
+    bases: &'a BTreeMap<String, ArtifactLocation>,
+    workspace: Option<&'a str>,
 }
 
-/// A repository-relative path for an artifact location: relative URIs as they
-/// are, `file:` URIs under the workspace (or a `uriBaseId` that points there)
-/// with that prefix removed. Anything else has no place in a review.
-fn repo_path(artifact: &Value, bases: Option<&Value>, workspace: Option<&str>) -> Option<String> {
-    let uri = artifact.get("uri")?.as_str()?;
-    let base = artifact
-        .get("uriBaseId")
-        .and_then(Value::as_str)
-        .and_then(|id| bases?.get(id)?.get("uri")?.as_str());
-    let full = match base {
-        Some(b) if !uri.contains(':') => format!("{}/{}", b.trim_end_matches('/'), uri),
-        _ => uri.to_owned(),
-    };
-    let decoded = percent_decode(&full);
-    let path = if let Some(rest) = decoded.strip_prefix("file://") {
-        let abs = rest.trim_start_matches("localhost");
-        let ws = workspace?.trim_end_matches('/');
-        abs.strip_prefix(ws)?.trim_start_matches('/').to_owned()
-    } else if decoded.contains("://") || decoded.starts_with('/') {
-        return None;
-    } else {
-        decoded.trim_start_matches("./").to_owned()
-    };
-    let clean = !path.is_empty()
-        && path
-            .split('/')
-            .all(|seg| !seg.is_empty() && seg != ".." && seg != ".");
-    clean.then_some(path)
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = s.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
+impl Paths<'_> {
+    fn place(&self, physical: &PhysicalLocation) -> Option<Place> {
+        let path = self.repo_path(physical.artifact_location.as_ref()?)?;
+        let region = &physical.region;
+        let line = region
+            .start_line
+            .and_then(|l| u32::try_from(l).ok())
+            .filter(|&l| l > 0)?;
+        let end_line = region
+            .end_line
+            .and_then(|l| u32::try_from(l).ok())
+            .unwrap_or(line)
+            .max(line);
+        Some(Place {
+            path,
+            line,
+            end_line,
+            snippet: region.snippet.text.clone(),
+        })
     }
-    String::from_utf8_lossy(&out).into_owned()
+
+    /// A repository-relative path for an artifact location: relative URIs as
+    /// they are, `file:` URIs under the workspace (or a `uriBaseId` that
+    /// points there) with that prefix removed. Anything else has no place in
+    /// a review.
+    fn repo_path(&self, artifact: &ArtifactLocation) -> Option<String> {
+        let uri = artifact.uri.as_deref()?;
+        let base = artifact
+            .uri_base_id
+            .as_deref()
+            .and_then(|id| self.bases.get(id)?.uri.as_deref());
+        let full = match base {
+            Some(b) if !uri.contains(':') => format!("{}/{}", b.trim_end_matches('/'), uri),
+            _ => uri.to_owned(),
+        };
+        let decoded = percent_encoding::percent_decode_str(&full).decode_utf8_lossy();
+        let path = if let Some(rest) = decoded.strip_prefix("file://") {
+            let abs = rest.trim_start_matches("localhost");
+            let ws = self.workspace?.trim_end_matches('/');
+            abs.strip_prefix(ws)?.trim_start_matches('/').to_owned()
+        } else if decoded.contains("://") || decoded.starts_with('/') {
+            return None;
+        } else {
+            decoded.trim_start_matches("./").to_owned()
+        };
+        let clean = !path.is_empty()
+            && path
+                .split('/')
+                .all(|seg| !seg.is_empty() && seg != ".." && seg != ".");
+        clean.then_some(path)
+    }
 }
 
 /// The first fix's replacement, when it replaces whole lines of the result's
 /// own file (the only kind a review suggestion can show).
-fn suggestion_of(
-    result: &Value,
-    place: &Place,
-    bases: Option<&Value>,
-    workspace: Option<&str>,
-) -> Option<Suggestion> {
-    let change = result.pointer("/fixes/0/artifactChanges/0")?;
-    if repo_path(change.get("artifactLocation")?, bases, workspace)? != place.path {
+fn suggestion_of(result: &SarifResult, place: &Place, paths: &Paths<'_>) -> Option<Suggestion> {
+    let change = result.fixes.first()?.artifact_changes.first()?;
+    if paths.repo_path(change.artifact_location.as_ref()?)? != place.path {
         return None;
     }
-    let replacements = change.get("replacements")?.as_array()?;
-    let [replacement] = replacements.as_slice() else {
+    let [replacement] = change.replacements.as_slice() else {
         return None;
     };
-    let deleted = replacement.get("deletedRegion")?;
-    let col = |k: &str| deleted.get(k).and_then(Value::as_u64);
-    let start_line = u32::try_from(deleted.get("startLine")?.as_u64()?).ok()?;
+    let deleted = replacement.deleted_region.as_ref()?;
+    let start_line = u32::try_from(deleted.start_line?).ok()?;
     let end = deleted
-        .get("endLine")
-        .and_then(Value::as_u64)
+        .end_line
         .and_then(|l| u32::try_from(l).ok())
         .unwrap_or(start_line);
     // Whole lines only: no columns (the lines without their breaks), or
     // column 1 to column 1 of the line after (the lines with their breaks).
-    let end_line = match (col("startColumn"), col("endColumn")) {
+    let end_line = match (deleted.start_column, deleted.end_column) {
         (None, None) => end,
         (None | Some(1), Some(1)) if end > start_line => end - 1,
         _ => return None,
     };
     let text = replacement
-        .pointer("/insertedContent/text")
-        .and_then(Value::as_str)
+        .inserted_content
+        .text
+        .as_deref()
         .unwrap_or("")
         .trim_end_matches('\n')
         .to_owned();
@@ -401,22 +359,21 @@ fn suggestion_of(
 fn fingerprint_of(
     tool: &str,
     rule_id: &str,
-    result: &Value,
+    result: &SarifResult,
     place: Option<&Place>,
     message: &str,
 ) -> String {
-    let partial = result.get("partialFingerprints").and_then(Value::as_object);
-    let chosen = partial.and_then(|p| {
-        let mut keys: Vec<&String> = p.keys().collect();
-        keys.sort_by_key(|k| {
+    let chosen = result
+        .partial_fingerprints
+        .iter()
+        .min_by_key(|(k, _)| {
             (
                 !k.starts_with("berth/"),
                 k.as_str() == "primaryLocationLineHash",
-                k.to_string(),
+                k.as_str(),
             )
-        });
-        keys.first().and_then(|k| p.get(*k)).and_then(Value::as_str)
-    });
+        })
+        .and_then(|(_, v)| v.as_deref());
     let mut h = Sha256::new();
     h.update(tool.as_bytes());
     h.update([0]);
@@ -444,7 +401,14 @@ fn fingerprint_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
     use serde_json::json;
+
+    fn result(v: &Value) -> SarifResult {
+        SarifResult::deserialize(v).expect("a result")
+    }
+
+    const NO_BASES: &BTreeMap<String, ArtifactLocation> = &BTreeMap::new();
 
     #[test]
     fn reads_berth_and_foreign_results() {
@@ -511,8 +475,8 @@ mod tests {
         let a = json!({"partialFingerprints": {"primaryLocationLineHash": "1", "berth/v1": "x"}});
         let b = json!({"partialFingerprints": {"primaryLocationLineHash": "2", "berth/v1": "x"}});
         assert_eq!(
-            fingerprint_of("t", "R", &a, None, "m"),
-            fingerprint_of("t", "R", &b, None, "m")
+            fingerprint_of("t", "R", &result(&a), None, "m"),
+            fingerprint_of("t", "R", &result(&b), None, "m")
         );
         let p1 = Place {
             path: "f".into(),
@@ -524,7 +488,7 @@ mod tests {
             line: 9,
             ..p1.clone()
         };
-        let none = json!({});
+        let none = result(&json!({}));
         assert_eq!(
             fingerprint_of("t", "R", &none, Some(&p1), "m"),
             fingerprint_of("t", "R", &none, Some(&p9), "m")
@@ -548,7 +512,11 @@ mod tests {
                 "replacements": [{"deletedRegion": region, "insertedContent": {"text": ""}}]}]}]})
         };
         let lines = |r: Value| {
-            suggestion_of(&fix(r), &place, None, None).map(|s| (s.start_line, s.end_line))
+            let paths = Paths {
+                bases: NO_BASES,
+                workspace: None,
+            };
+            suggestion_of(&result(&fix(r)), &place, &paths).map(|s| (s.start_line, s.end_line))
         };
         assert_eq!(
             lines(json!({"startLine": 9, "startColumn": 1, "endLine": 11, "endColumn": 1})),

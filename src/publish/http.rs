@@ -1,20 +1,27 @@
-//! The one door to the GitHub REST API: octocrab underneath, with berth's own
+//! The one door to the GitHub REST API: octocrab underneath, with berth's
 //! retry policy on top (5xx, timeouts, connection faults, primary and secondary
-//! rate limits), bounded in attempts and in total time, and a redactor so the
-//! token cannot reach a message.
+//! rate limits, `Retry-After`), bounded in attempts and in total time; backon
+//! supplies the exponential backoff with jitter. Errors and log lines pass the
+//! redactor, so the token cannot reach a message.
 
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+use backon::{ExponentialBuilder, Retryable as _};
 use http::{HeaderMap, Method};
 use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use super::error::{ErrorBody, HttpError, PublishError, Refusal, Tries};
+use super::log::{Log, Redactor};
 
 /// How hard to try. The defaults suit a CI job; tests shorten them.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Attempts per request, the first included.
     pub attempts: u32,
-    /// First backoff; doubled each retry, with full jitter.
+    /// First backoff; doubled each retry, with jitter.
     pub base_delay: Duration,
     /// Longest single wait berth will accept, `Retry-After` included.
     pub max_delay: Duration,
@@ -36,6 +43,22 @@ impl Default for RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// The waits between attempts: the n-th is random in [d/2, d), where d is
+    /// `base_delay` doubled n-1 times and capped at `max_delay`; one fewer
+    /// than `attempts`.
+    pub fn backoff(&self) -> ExponentialBuilder {
+        // backon's jitter adds up to one more delay: halve both bounds.
+        let ceiling = self.max_delay / 2;
+        ExponentialBuilder::new()
+            .with_min_delay((self.base_delay / 2).min(ceiling))
+            .with_max_delay(ceiling)
+            .with_factor(2.0)
+            .with_jitter()
+            .with_max_times(self.attempts.saturating_sub(1) as usize)
+    }
+}
+
 /// A response berth decided not to retry (or the last one it got).
 #[derive(Debug)]
 pub struct Reply {
@@ -49,38 +72,28 @@ impl Reply {
         (200..300).contains(&self.status)
     }
 
-    pub fn json(&self) -> Option<Value> {
+    /// The body read as `T`, or `None` when it is not one.
+    pub fn parse<T: DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_str(&self.body).ok()
     }
 
-    /// GitHub's `message` field, or the start of the body.
-    pub fn message(&self) -> String {
-        if let Some(Value::Object(map)) = self.json()
-            && let Some(Value::String(m)) = map.get("message")
-        {
-            let mut text = m.clone();
-            if let Some(Value::Array(errors)) = map.get("errors") {
-                let details: Vec<String> = errors
-                    .iter()
-                    .map(|e| match e {
-                        Value::String(s) => s.clone(),
-                        other => other
-                            .get("message")
-                            .and_then(Value::as_str)
-                            .map_or_else(|| other.to_string(), str::to_owned),
-                    })
-                    .collect();
-                if !details.is_empty() {
-                    text.push_str(&format!(" ({})", details.join("; ")));
-                }
-            }
-            return text;
+    /// GitHub's error document; a body that is not one is its `message`.
+    pub fn error_body(&self) -> ErrorBody {
+        match self.parse::<ErrorBody>() {
+            Some(e) if e.message.is_some() => e,
+            _ => ErrorBody {
+                message: Some(self.body.chars().take(200).collect()),
+                ..ErrorBody::default()
+            },
         }
-        self.body.chars().take(200).collect()
     }
 
     fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn header_secs(&self, name: &str) -> Option<u64> {
+        self.header(name).and_then(|v| v.trim().parse().ok())
     }
 
     /// The `rel="next"` address of a paginated answer.
@@ -95,39 +108,68 @@ impl Reply {
                 .map(str::to_owned)
         })
     }
-}
 
-/// What went wrong talking to GitHub, already redacted.
-#[derive(Debug, thiserror::Error)]
-#[error("{method} {path}: {detail}")]
-pub struct ApiError {
-    pub method: Method,
-    pub path: String,
-    /// The HTTP status, when an answer came.
-    pub status: Option<u16>,
-    pub detail: String,
-}
-
-/// Replaces every occurrence of the secrets it knows with `***`.
-#[derive(Debug, Clone, Default)]
-pub struct Redactor {
-    secrets: Vec<String>,
-}
-
-impl Redactor {
-    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        Redactor {
-            // Short strings would mask ordinary words; real tokens are long.
-            secrets: secrets.into_iter().filter(|s| s.len() >= 4).collect(),
+    /// A refusal that says to come back later: a rate limit, not a "no".
+    fn rate_limited(&self, method: &Method) -> bool {
+        match self.status {
+            429 => true,
+            403 => {
+                self.header("retry-after").is_some()
+                    || self.header("x-ratelimit-remaining") == Some("0")
+                    || Refusal::of(method, self.status, &self.error_body())
+                        == Refusal::SecondaryRateLimit
+            }
+            _ => false,
         }
     }
 
-    pub fn apply(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for s in &self.secrets {
-            out = out.replace(s.as_str(), "***");
+    /// How long to wait before asking again, given the backoff's proposal:
+    /// `Retry-After` first, then the primary limit's reset; a secondary limit
+    /// without either waits at least a minute, as GitHub asks.
+    fn wait(&self, proposed: Duration) -> Duration {
+        if let Some(secs) = self.header_secs("retry-after") {
+            return Duration::from_secs(secs);
         }
-        out
+        if self.status >= 500 {
+            return proposed;
+        }
+        if self.header("x-ratelimit-remaining") == Some("0") {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            return self
+                .header_secs("x-ratelimit-reset")
+                .map_or(proposed, |epoch| {
+                    Duration::from_secs(epoch.saturating_sub(now).saturating_add(1))
+                });
+        }
+        Duration::from_secs(60).max(proposed)
+    }
+}
+
+/// One attempt that is worth another.
+enum Again {
+    /// A 5xx or a rate limit.
+    Answer(Reply),
+    /// No answer: a `Network` error.
+    Fault(PublishError),
+}
+
+impl Again {
+    /// The wait before the next try, given the backoff's proposal.
+    fn wait(&self, proposed: Duration) -> Duration {
+        match self {
+            Again::Answer(r) => r.wait(proposed),
+            Again::Fault(_) => proposed,
+        }
+    }
+
+    fn why(&self) -> String {
+        match self {
+            Again::Answer(r) => format!("HTTP {}: {}", r.status, r.error_body().text()),
+            Again::Fault(PublishError::Network { detail, .. }) => detail.clone(),
+            Again::Fault(e) => e.to_string(),
+        }
     }
 }
 
@@ -137,26 +179,34 @@ pub struct Api {
     /// every route; octocrab adds scheme and host.
     prefix: String,
     policy: RetryPolicy,
-    redactor: Redactor,
+    log: Log,
 }
 
 impl Api {
-    /// A client for the API at `api_url` (`https://api.github.com`).
-    pub fn new(api_url: &str, token: &str, policy: RetryPolicy) -> Result<Api, String> {
-        let redactor = Redactor::new([token.to_owned()]);
-        let uri: http::Uri = api_url
-            .trim_end_matches('/')
-            .parse()
-            .map_err(|e| format!("GITHUB_API_URL `{api_url}` is not a URL: {e}"))?;
+    /// A client for the API at `api_url` (`https://api.github.com`). Its log
+    /// masks the token, whatever `log` masked before.
+    pub fn new(
+        api_url: &str,
+        token: &str,
+        policy: RetryPolicy,
+        log: Log,
+    ) -> Result<Api, PublishError> {
+        let uri: http::Uri = api_url.trim_end_matches('/').parse().map_err(|e| {
+            PublishError::Config(format!("GITHUB_API_URL `{api_url}` is not a URL: {e}"))
+        })?;
         if uri.scheme().is_none() || uri.authority().is_none() {
-            return Err(format!(
+            return Err(PublishError::Config(format!(
                 "GITHUB_API_URL `{api_url}` needs a scheme and a host"
-            ));
+            )));
         }
         let prefix = uri.path().trim_end_matches('/').to_owned();
+        let log = log.masking(token);
+        let config = |what: &str, e: &dyn std::error::Error| {
+            PublishError::Config(log.redactor().apply(&format!("{what}: {e}")))
+        };
         let octo = Octocrab::builder()
             .base_uri(uri)
-            .map_err(|e| redactor.apply(&format!("cannot use GITHUB_API_URL: {e}")))?
+            .map_err(|e| config("cannot use GITHUB_API_URL", &e))?
             .personal_token(token.to_owned())
             .add_header(
                 http::header::ACCEPT,
@@ -170,17 +220,25 @@ impl Api {
             .set_read_timeout(Some(policy.timeout))
             .set_write_timeout(Some(policy.timeout))
             .build()
-            .map_err(|e| redactor.apply(&format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| config("cannot build the HTTP client", &e))?;
         Ok(Api {
             octo,
             prefix,
             policy,
-            redactor,
+            log,
         })
     }
 
     pub fn redactor(&self) -> &Redactor {
-        &self.redactor
+        self.log.redactor()
+    }
+
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
     }
 
     /// Turn a `Link` address back into a route under the API root.
@@ -197,7 +255,7 @@ impl Api {
         method: Method,
         route: &str,
         body: Option<&Value>,
-    ) -> Result<Reply, ApiError> {
+    ) -> Result<Reply, PublishError> {
         self.send_inner(method, route, body, true).await
     }
 
@@ -210,71 +268,8 @@ impl Api {
         method: Method,
         route: &str,
         body: Option<&Value>,
-    ) -> Result<Reply, ApiError> {
+    ) -> Result<Reply, PublishError> {
         self.send_inner(method, route, body, false).await
-    }
-
-    async fn send_inner(
-        &self,
-        method: Method,
-        route: &str,
-        body: Option<&Value>,
-        idempotent: bool,
-    ) -> Result<Reply, ApiError> {
-        let started = Instant::now();
-        let path = format!("{}{route}", self.prefix);
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let (wait, why, status) = match self.once(&method, &path, body).await {
-                Ok(reply) if !idempotent && reply.status >= 500 => return Ok(reply),
-                Ok(reply) => match retry_after(&reply, attempt, &self.policy) {
-                    Some(wait) => (
-                        wait,
-                        format!("HTTP {}: {}", reply.status, reply.message()),
-                        Some(reply.status),
-                    ),
-                    None => return Ok(reply),
-                },
-                Err(fault) if !idempotent => return Err(self.error(&method, route, None, &fault)),
-                Err(fault) => (backoff(attempt, &self.policy), fault, None),
-            };
-            let spent = started.elapsed();
-            let out_of_time = spent.saturating_add(wait) > self.policy.budget;
-            if attempt >= self.policy.attempts || wait > self.policy.max_delay || out_of_time {
-                let detail = format!(
-                    "{why} (gave up after {attempt} attempt{}{})",
-                    if attempt == 1 { "" } else { "s" },
-                    if wait > self.policy.max_delay || out_of_time {
-                        format!(", GitHub asked to wait {}s", wait.as_secs())
-                    } else {
-                        String::new()
-                    }
-                );
-                return Err(self.error(&method, route, status, &detail));
-            }
-            eprintln!(
-                "berth: {method} {route}: {}; retrying in {} ms",
-                self.redactor.apply(&why),
-                wait.as_millis()
-            );
-            tokio::time::sleep(wait).await;
-        }
-    }
-
-    pub fn policy(&self) -> &RetryPolicy {
-        &self.policy
-    }
-
-    /// The backoff before attempt `attempt + 1`.
-    pub async fn pause(&self, attempt: u32) {
-        tokio::time::sleep(backoff(attempt, &self.policy)).await;
-    }
-
-    /// An answer outside 2xx as an error.
-    pub fn refusal(&self, method: &Method, route: &str, reply: &Reply) -> ApiError {
-        let detail = format!("HTTP {}: {}", reply.status, reply.message());
-        self.error(method, route, Some(reply.status), &detail)
     }
 
     /// Like [`send`](Self::send), but an answer outside 2xx is an error.
@@ -283,7 +278,7 @@ impl Api {
         method: Method,
         route: &str,
         body: Option<&Value>,
-    ) -> Result<Reply, ApiError> {
+    ) -> Result<Reply, PublishError> {
         let reply = self.send(method.clone(), route, body).await?;
         if reply.ok() {
             Ok(reply)
@@ -292,21 +287,101 @@ impl Api {
         }
     }
 
-    fn error(&self, method: &Method, route: &str, status: Option<u16>, detail: &str) -> ApiError {
-        ApiError {
+    /// An answer outside 2xx as an error.
+    pub fn refusal(&self, method: &Method, route: &str, reply: &Reply) -> PublishError {
+        self.refused(method, route, reply, Tries::default())
+    }
+
+    fn refused(&self, method: &Method, route: &str, reply: &Reply, tries: Tries) -> PublishError {
+        let e = reply.error_body();
+        PublishError::from(HttpError {
             method: method.clone(),
-            path: self.redactor.apply(route),
-            status,
-            detail: self.redactor.apply(detail),
+            route: route.to_owned(),
+            status: reply.status,
+            errors: e.details(),
+            message: e.message.unwrap_or_default(),
+            documentation_url: e.documentation_url,
+            tries,
+        })
+        .redact(self.redactor())
+    }
+
+    async fn send_inner(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<Reply, PublishError> {
+        let started = Instant::now();
+        let (attempts, refused_wait) = (&Cell::new(0u32), &Cell::new(None));
+        let method = &method;
+        let outcome = (move || async move {
+            attempts.set(attempts.get() + 1);
+            self.attempt(method, route, body, idempotent).await
+        })
+        .retry(self.policy.backoff())
+        .sleep(tokio::time::sleep)
+        .when(|again| idempotent || matches!(again, Again::Answer(_)))
+        .adjust(|again, proposed| {
+            let wait = again.wait(proposed?);
+            let spent = started.elapsed().saturating_add(wait);
+            if wait > self.policy.max_delay || spent > self.policy.budget {
+                refused_wait.set(Some(wait.as_secs()));
+                return None;
+            }
+            Some(wait)
+        })
+        .notify(|again, wait| {
+            self.log.info(&format!(
+                "{method} {route}: {}; retrying in {} ms",
+                again.why(),
+                wait.as_millis()
+            ));
+        })
+        .await;
+        let retried = idempotent || matches!(outcome, Err(Again::Answer(_)));
+        let tries = Tries {
+            attempts: if retried { attempts.get() } else { 0 },
+            refused_wait_secs: refused_wait.get(),
+        };
+        outcome.map_err(|again| match again {
+            Again::Answer(reply) => self.refused(method, route, &reply, tries),
+            Again::Fault(e) => e.with_tries(tries),
+        })
+    }
+
+    /// One attempt: an answer to keep, or one worth another try.
+    async fn attempt(
+        &self,
+        method: &Method,
+        route: &str,
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<Reply, Again> {
+        match self.once(method, route, body).await {
+            Ok(r) if (idempotent && r.status >= 500) || r.rate_limited(method) => {
+                Err(Again::Answer(r))
+            }
+            Ok(r) => Ok(r),
+            Err(fault) => Err(Again::Fault(fault)),
         }
     }
 
+    /// One request, no retry. Without an answer: a `Network` error.
     async fn once(
         &self,
         method: &Method,
-        path: &str,
+        route: &str,
         body: Option<&Value>,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, PublishError> {
+        let fault = |detail: String| PublishError::Network {
+            method: method.clone(),
+            route: route.to_owned(),
+            detail: self.redactor().apply(&detail),
+            tries: Tries::default(),
+        };
+        let path = &format!("{}{route}", self.prefix);
         let result = if *method == Method::GET {
             self.octo._get(path).await
         } else if *method == Method::POST {
@@ -316,16 +391,16 @@ impl Api {
         } else if *method == Method::DELETE {
             self.octo._delete(path, body).await
         } else {
-            return Err(format!("method {method} is not used by berth"));
+            return Err(fault(format!("method {method} is not used by berth")));
         };
-        let response = result.map_err(|e| self.redactor.apply(&error_chain(&e)))?;
+        let response = result.map_err(|e| fault(error_chain(&e)))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = self
             .octo
             .body_to_string(response)
             .await
-            .map_err(|e| self.redactor.apply(&error_chain(&e)))?;
+            .map_err(|e| fault(error_chain(&e)))?;
         Ok(Reply {
             status,
             headers,
@@ -349,67 +424,6 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// How long to wait before retrying this answer, or `None` to keep it.
-fn retry_after(reply: &Reply, attempt: u32, policy: &RetryPolicy) -> Option<Duration> {
-    let asked = reply
-        .header("retry-after")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let limited = reply.header("x-ratelimit-remaining") == Some("0");
-    let reset = reply
-        .header("x-ratelimit-reset")
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|epoch| {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            Duration::from_secs(epoch.saturating_sub(now).saturating_add(1))
-        });
-    match reply.status {
-        500..=599 => Some(asked.unwrap_or_else(|| backoff(attempt, policy))),
-        429 | 403 => {
-            let secondary = reply
-                .body
-                .to_ascii_lowercase()
-                .contains("secondary rate limit");
-            if let Some(wait) = asked {
-                Some(wait)
-            } else if limited {
-                Some(reset.unwrap_or_else(|| backoff(attempt, policy)))
-            } else if secondary || reply.status == 429 {
-                // GitHub: without a header, wait at least a minute.
-                Some(Duration::from_secs(60).max(backoff(attempt, policy)))
-            } else {
-                None
-            }
-        }
-        _ => None,
-    }
-}
-
-/// Exponential backoff with full jitter: a random wait in [d/2, d], where d
-/// doubles with each attempt.
-fn backoff(attempt: u32, policy: &RetryPolicy) -> Duration {
-    let exp = policy
-        .base_delay
-        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-    let ceiling = exp.min(policy.max_delay);
-    let half = ceiling / 2;
-    half + half.mul_f64(jitter())
-}
-
-/// A number in [0, 1) that differs between calls; no cryptographic use.
-fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,75 +440,167 @@ mod tests {
         }
     }
 
+    /// Whether `r` is retried, and after how long when the backoff says 1s.
+    fn retried(r: &Reply) -> Option<Duration> {
+        (r.status >= 500 || r.rate_limited(&Method::GET)).then(|| r.wait(Duration::from_secs(1)))
+    }
+
     #[test]
     fn which_answers_are_retried() {
-        let p = RetryPolicy::default();
-        assert!(retry_after(&reply(502, &[], ""), 1, &p).is_some());
+        assert_eq!(retried(&reply(502, &[], "")), Some(Duration::from_secs(1)));
         assert_eq!(
-            retry_after(&reply(403, &[("retry-after", "7")], ""), 1, &p),
+            retried(&reply(503, &[("retry-after", "4")], "")),
+            Some(Duration::from_secs(4))
+        );
+        assert_eq!(
+            retried(&reply(403, &[("retry-after", "7")], "")),
             Some(Duration::from_secs(7))
         );
         let secondary = r#"{"message":"You have exceeded a secondary rate limit"}"#;
-        assert!(
-            retry_after(&reply(403, &[], secondary), 1, &p).unwrap() >= Duration::from_secs(60)
+        assert_eq!(
+            retried(&reply(403, &[], secondary)),
+            Some(Duration::from_secs(60)),
+            "without a header, at least a minute"
         );
         assert_eq!(
-            retry_after(
-                &reply(
-                    403,
-                    &[],
-                    r#"{"message":"Resource not accessible by integration"}"#
-                ),
-                1,
-                &p
-            ),
-            None
+            retried(&reply(429, &[], "{}")),
+            Some(Duration::from_secs(60))
         );
-        assert_eq!(retry_after(&reply(404, &[], ""), 1, &p), None);
-        assert_eq!(retry_after(&reply(422, &[], ""), 1, &p), None);
+        let fork = r#"{"message":"Resource not accessible by integration"}"#;
+        assert_eq!(retried(&reply(403, &[], fork)), None);
+        assert_eq!(retried(&reply(404, &[], "")), None);
+        assert_eq!(retried(&reply(422, &[], "")), None);
     }
 
     #[test]
     fn a_spent_primary_limit_waits_for_its_reset() {
-        let p = RetryPolicy::default();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let reset = (now + 30).to_string();
-        let wait = retry_after(
-            &reply(
-                403,
-                &[
-                    ("x-ratelimit-remaining", "0"),
-                    ("x-ratelimit-reset", reset.as_str()),
-                ],
-                "{}",
-            ),
-            1,
-            &p,
-        )
-        .expect("retried");
+        let spent = reply(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", reset.as_str()),
+            ],
+            "{}",
+        );
+        let wait = retried(&spent).expect("retried");
         assert!((29..=32).contains(&wait.as_secs()), "{wait:?}");
         // Remaining requests: a plain 403 is a refusal, not a limit.
         assert_eq!(
-            retry_after(&reply(403, &[("x-ratelimit-remaining", "12")], "{}"), 1, &p),
+            retried(&reply(403, &[("x-ratelimit-remaining", "12")], "{}")),
             None
         );
     }
 
     #[test]
     fn backoff_grows_and_stays_bounded() {
-        let p = RetryPolicy::default();
-        for attempt in 1..40 {
-            let d = backoff(attempt, &p);
-            assert!(d <= p.max_delay);
-            let floor = p
-                .base_delay
-                .saturating_mul(1 << (attempt - 1).min(16))
-                .min(p.max_delay)
-                / 2;
-            assert!(d >= floor, "attempt {attempt}: {d:?} < {floor:?}");
+        let p = RetryPolicy {
+            attempts: 40,
+            ..RetryPolicy::default()
+        };
+        let waits: Vec<Duration> = backon::BackoffBuilder::build(p.backoff()).collect();
+        assert_eq!(waits.len(), 39, "one wait fewer than attempts");
+        for (n, d) in waits.iter().enumerate() {
+            let ceiling = p.base_delay.saturating_mul(1 << n.min(16)).min(p.max_delay);
+            assert!(*d <= ceiling, "wait {n}: {d:?} > {ceiling:?}");
+            assert!(*d >= ceiling / 2, "wait {n}: {d:?} < {ceiling:?}/2");
         }
+    }
+
+    #[test]
+    fn error_bodies_are_read_leniently() {
+        let e = reply(
+            422,
+            &[],
+            r#"{"message":"Validation Failed","errors":["a",{"message":"b"},{"code":"c"}]}"#,
+        )
+        .error_body();
+        assert_eq!(e.text(), r#"Validation Failed (a; b; {"code":"c"})"#);
+        let html = reply(502, &[], "<html>bad gateway</html>").error_body();
+        assert_eq!(html.message.as_deref(), Some("<html>bad gateway</html>"));
+    }
+
+    /// A server that echoes the token, in a retried answer and in the final
+    /// one: neither the log nor the error shows it.
+    #[tokio::test]
+    async fn the_token_never_reaches_the_log_or_the_error() {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        const TOKEN: &str = "ghs_unit0123456789abcdefSECRET";
+        let server = MockServer::start().await;
+        let echo = serde_json::json!({"message": format!("bad credentials {TOKEN}"),
+            "errors": [format!("token {TOKEN}")], "documentation_url": format!("https://x/{TOKEN}")});
+        Mock::given(method("GET"))
+            .and(path("/repos/a/b/pulls/1"))
+            .respond_with(
+                ResponseTemplate::new(502).set_body_string(format!("<html>{TOKEN}</html>")),
+            )
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/repos/a/b/pulls/1"))
+            .respond_with(ResponseTemplate::new(422).set_body_json(echo))
+            .mount(&server)
+            .await;
+        // The client masks its own token, whatever log it is given.
+        let (log, printed) = Log::capturing(Redactor::default());
+        let policy = RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        };
+        let api = Api::new(&server.uri(), TOKEN, policy, log).expect("client");
+        let err = api
+            .send_ok(Method::GET, "/repos/a/b/pulls/1", None)
+            .await
+            .expect_err("a 422 is an error");
+        api.log().error(&err.to_string());
+        let printed = printed.lock().map(|t| t.clone()).unwrap_or_default();
+        assert!(
+            printed.contains("HTTP 502: <html>***</html>; retrying"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("bad credentials *** (token ***)"),
+            "{printed}"
+        );
+        for text in [printed, err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains(TOKEN), "token leaked: {text}");
+        }
+        assert_eq!(err.status(), Some(422));
+    }
+
+    /// No server: a `Network` error that says how often berth tried.
+    #[tokio::test]
+    async fn a_refused_connection_is_a_network_error_after_the_attempts() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        let policy = RetryPolicy {
+            attempts: 2,
+            base_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        };
+        let (log, printed) = Log::capturing(Redactor::default());
+        let api =
+            Api::new(&format!("http://127.0.0.1:{port}"), "t0ken", policy, log).expect("client");
+        let err = api
+            .send(Method::GET, "/x", None)
+            .await
+            .expect_err("nobody listens");
+        assert!(
+            matches!(&err, PublishError::Network { tries, .. } if tries.attempts == 2),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.starts_with("GET /x: "), "{text}");
+        assert!(text.ends_with(" (gave up after 2 attempts)"), "{text}");
+        let printed = printed.lock().map(|t| t.clone()).unwrap_or_default();
+        assert_eq!(printed.matches("retrying in").count(), 1, "{printed}");
     }
 
     #[test]
@@ -512,12 +618,5 @@ mod tests {
             Some("https://api.github.com/x?page=2")
         );
         assert_eq!(reply(200, &[], "[]").next_link(), None);
-    }
-
-    #[test]
-    fn redactor_masks_every_occurrence() {
-        let r = Redactor::new(["ghs_secret123".to_owned(), "ab".to_owned()]);
-        assert_eq!(r.apply("a ghs_secret123 b ghs_secret123"), "a *** b ***");
-        assert_eq!(r.apply("ab"), "ab");
     }
 }

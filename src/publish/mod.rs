@@ -7,16 +7,24 @@ pub mod code_scanning;
 pub mod comment;
 pub mod context;
 pub mod diff;
+pub mod error;
 pub mod findings;
 pub mod http;
+mod lenient;
+pub mod log;
+mod network;
 pub mod review;
+pub mod sarif;
+pub mod summary;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::report::summary;
 use context::Context;
-use http::{Api, Redactor, RetryPolicy};
+pub use error::PublishError;
+use findings::{Findings, Severity};
+use http::RetryPolicy;
+use log::{Log, Redactor};
 
 /// Largest SARIF file publish reads.
 const MAX_SARIF_BYTES: u64 = 128 * 1024 * 1024;
@@ -78,42 +86,6 @@ pub struct Published {
     pub warnings: usize,
 }
 
-/// Messages to the log: workflow commands inside Actions, plain otherwise.
-struct Log {
-    actions: bool,
-    redactor: Redactor,
-}
-
-impl Log {
-    fn notice(&self, text: &str) {
-        let text = self.redactor.apply(text);
-        if self.actions {
-            println!(
-                "::notice title=berth publish::{}",
-                crate::report::github::escape_data(&text)
-            );
-        } else {
-            eprintln!("berth: {text}");
-        }
-    }
-
-    fn info(&self, text: &str) {
-        eprintln!("berth: {}", self.redactor.apply(text));
-    }
-
-    fn error(&self, text: &str) {
-        let text = self.redactor.apply(text);
-        if self.actions {
-            println!(
-                "::error title=berth publish::{}",
-                crate::report::github::escape_data(&text)
-            );
-        } else {
-            eprintln!("berth: error: {text}");
-        }
-    }
-}
-
 /// A category names an analysis in code scanning and scopes berth's review
 /// comments; it goes into markers and URLs, so it is kept plain.
 fn valid_category(c: &str) -> bool {
@@ -124,10 +96,8 @@ fn valid_category(c: &str) -> bool {
 }
 
 /// The first run's tool name, made a category (`hadolint`, `berth`).
-fn tool_category(sarif: &serde_json::Value) -> String {
-    let name: String = sarif
-        .pointer("/runs/0/tool/driver/name")
-        .and_then(serde_json::Value::as_str)
+fn tool_category(tool: Option<&str>) -> String {
+    let name: String = tool
         .unwrap_or("berth")
         .to_ascii_lowercase()
         .chars()
@@ -147,42 +117,56 @@ fn tool_category(sarif: &serde_json::Value) -> String {
     }
 }
 
-/// Run publish with the environment read through `var`.
-pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Published, String> {
+/// Run publish with the environment read through `var`. The error, like
+/// everything publish prints, has the token masked.
+pub fn run(
+    opts: &Options,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Published, PublishError> {
+    check_options(opts)?;
+    let token = var(&opts.token_env).filter(|t| !t.trim().is_empty());
+    let log = Log::new(
+        var("GITHUB_ACTIONS").as_deref() == Some("true"),
+        Redactor::new(token.clone()),
+    );
+    publish(opts, var, token.as_deref(), &log).map_err(|e| e.redact(log.redactor()))
+}
+
+fn check_options(opts: &Options) -> Result<(), PublishError> {
+    let config = |text: String| Err(PublishError::Config(text));
     if opts.upload == Upload::Off && !opts.review && !opts.summary && !opts.annotations {
-        return Err("nothing to do: give --upload, --review, --summary or --annotations".into());
+        return config("nothing to do: give --upload, --review, --summary or --annotations".into());
     }
     if opts.max_comments == 0 {
-        return Err("--max-comments must be at least 1".into());
+        return config("--max-comments must be at least 1".into());
     }
     if let Some(c) = opts.category.as_deref().filter(|c| !valid_category(c)) {
-        return Err(format!(
+        return config(format!(
             "category `{c}`: use letters, digits and . _ / - (at most 100)"
         ));
     }
-    let token = var(&opts.token_env).filter(|t| !t.trim().is_empty());
-    let redactor = Redactor::new(token.clone());
-    let log = Log {
-        actions: var("GITHUB_ACTIONS").as_deref() == Some("true"),
-        redactor: redactor.clone(),
+    Ok(())
+}
+
+fn publish(
+    opts: &Options,
+    var: &dyn Fn(&str) -> Option<String>,
+    token: Option<&str>,
+    log: &Log,
+) -> Result<Published, PublishError> {
+    let input = Read::new(opts, var, log.redactor())?;
+    let count = |s: Severity| {
+        input
+            .findings
+            .findings
+            .iter()
+            .filter(|f| f.severity == s)
+            .count()
     };
-    let sarif = read_sarif(opts)?;
-    // An untrusted run's SARIF (the fork pattern) does not name the category.
-    let category = opts.category.clone().unwrap_or_else(|| {
-        if var("GITHUB_EVENT_NAME").as_deref() == Some("workflow_run") {
-            "berth".into()
-        } else {
-            tool_category(&sarif)
-        }
-    });
-    let workspace = var("GITHUB_WORKSPACE").filter(|w| !w.is_empty());
-    let read = findings::read(&sarif, workspace.as_deref())
-        .map_err(|e| format!("{}: {e}", opts.sarif.display()))?;
-    let count = |s: findings::Severity| read.findings.iter().filter(|f| f.severity == s).count();
     let mut published = Published {
-        findings: read.findings.len(),
-        errors: count(findings::Severity::Error),
-        warnings: count(findings::Severity::Warning),
+        findings: input.findings.findings.len(),
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
         ..Published::default()
     };
     let networked = opts.upload != Upload::Off || opts.review;
@@ -191,251 +175,109 @@ pub fn run(opts: &Options, var: &dyn Fn(&str) -> Option<String>) -> Result<Publi
         Err(e) if networked => return Err(e),
         Err(_) => None,
     };
-    let mut notices = Vec::new();
-    let mut annotate = opts.annotations;
-    let mut summarise = opts.summary;
+    let mut outcome = network::Outcome::default();
     if let Some(ctx) = ctx.as_ref().filter(|_| networked) {
-        let Some(token) = token.as_deref() else {
-            return Err(format!(
+        let token = token.ok_or_else(|| {
+            PublishError::Config(format!(
                 "no token: set {} (in a workflow, `{}: ${{{{ github.token }}}}` under env:)",
                 opts.token_env, opts.token_env
-            ));
-        };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        // octocrab spawns its connection worker on the current runtime.
-        let _entered = runtime.enter();
-        let api = Api::new(&ctx.api_url, token, opts.retry.clone())?;
-        let mut run = Session {
-            opts,
-            ctx,
-            api: &api,
-            log: &log,
-            category: &category,
-            notices: &mut notices,
-            published: &mut published,
-            fallback: false,
-        };
-        runtime.block_on(run.network(&sarif, &read.findings, workspace.as_deref()));
-        if run.fallback {
-            annotate = true;
-            summarise = true;
-        }
+            ))
+        })?;
+        outcome = network::run(opts, ctx, token, log, &input)?;
     }
-    if annotate {
-        print!("{}", redactor.apply(&summary::annotations(&read.findings)));
+    published.failed = outcome.failed;
+    if opts.annotations || outcome.fallback {
+        log.output(&summary::annotations(&input.findings.findings));
     }
-    if summarise {
-        let text = redactor.apply(&summary::render(
-            &read.findings,
-            read.suppressed,
+    if opts.summary || outcome.fallback {
+        let text = summary::render(
+            &input.findings.findings,
+            input.findings.suppressed,
             ctx.as_ref(),
-            &notices,
-        ));
-        match var("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-            Some(path) => {
-                use std::io::Write;
-                let written = std::fs::OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .open(&path)
-                    .and_then(|mut f| f.write_all(text.as_bytes()));
-                if let Err(e) = written {
-                    log.error(&format!("cannot write the job summary to {path}: {e}"));
-                    published.failed = true;
-                }
-            }
-            None => print!("{text}"),
+            &outcome.notices,
+        );
+        if let Err(e) = write_summary(var, log, &text) {
+            log.error(&e.to_string());
+            published.failed = true;
         }
     }
     Ok(published)
 }
 
-/// The networked part of one publish run.
-struct Session<'a> {
-    opts: &'a Options,
-    ctx: &'a Context,
-    api: &'a Api,
-    log: &'a Log,
-    category: &'a str,
-    notices: &'a mut Vec<String>,
-    published: &'a mut Published,
-    /// The review was refused: annotations and the summary carry the findings.
-    fallback: bool,
+/// Append the job summary to `GITHUB_STEP_SUMMARY`, or print it without one.
+fn write_summary(
+    var: &dyn Fn(&str) -> Option<String>,
+    log: &Log,
+    text: &str,
+) -> Result<(), PublishError> {
+    use std::io::Write;
+    let Some(path) = var("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        log.output(text);
+        return Ok(());
+    };
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(log.redactor().apply(text).as_bytes()))
+        .map_err(|e| PublishError::Config(format!("cannot write the job summary to {path}: {e}")))
 }
 
-impl Session<'_> {
-    fn notice(&mut self, text: String) {
-        self.log.notice(&text);
-        self.notices.push(text);
-    }
+/// What publish read from the SARIF file and the environment.
+struct Read {
+    /// The log as it is, for the upload.
+    sarif: serde_json::Value,
+    findings: Findings,
+    /// The first run's tool name, redacted: it names the category and the
+    /// upload as it is.
+    tool: Option<String>,
+    category: String,
+    workspace: Option<String>,
+}
 
-    fn fail(&mut self, text: &str) {
-        self.log.error(text);
-        self.published.failed = true;
-    }
-
-    async fn network(
-        &mut self,
-        sarif: &serde_json::Value,
-        findings: &[findings::Finding],
-        workspace: Option<&str>,
-    ) {
-        let ctx = self.ctx;
-        let event = ctx.event_name.as_str();
-        // The pull request's head, checked against the analysed commit, before
-        // anything is posted for it (its number may come from an artifact).
-        let head = match &ctx.pull_request {
-            Some(_) if self.opts.review || event == "workflow_run" => {
-                Some(review::verified_head(self.api, ctx).await)
+impl Read {
+    fn new(
+        opts: &Options,
+        var: &dyn Fn(&str) -> Option<String>,
+        redactor: &Redactor,
+    ) -> Result<Read, PublishError> {
+        let sarif = read_sarif(opts)?;
+        let view = sarif::Log::of(&sarif);
+        let tool = view.first_tool().map(|t| redactor.apply(t));
+        // An untrusted run's SARIF (the fork pattern) does not name the category.
+        let category = opts.category.clone().unwrap_or_else(|| {
+            if var("GITHUB_EVENT_NAME").as_deref() == Some("workflow_run") {
+                "berth".into()
+            } else {
+                tool_category(tool.as_deref())
             }
-            _ => None,
-        };
-        if self.opts.upload != Upload::Off {
-            let refuse = match (&head, &ctx.pull_request) {
-                (Some(Err(_)), _) if event == "workflow_run" => {
-                    Some("the pull request's head could not be verified".to_owned())
-                }
-                (None, None) if event == "workflow_run" && ctx.run_from_fork => {
-                    Some("the triggering run built a fork's branch".to_owned())
-                }
-                (_, Some(pr)) if pr.from_fork && event == "pull_request" => {
-                    Some("a pull request from a fork has a read-only token".to_owned())
-                }
-                _ if event == "pull_request_target" => Some(
-                    "pull_request_target runs analyse the base branch, not the pull request"
-                        .to_owned(),
-                ),
-                _ => None,
-            };
-            match refuse {
-                Some(why) if self.opts.upload == Upload::Auto => {
-                    self.notice(format!("code scanning upload skipped: {why}"));
-                }
-                Some(why) => self.fail(&format!("code scanning upload refused: {why}")),
-                None => self.upload(sarif).await,
-            }
-        }
-        if !self.opts.review {
-            return;
-        }
-        let Some(pr) = &ctx.pull_request else {
-            self.log.info("not a pull request run: no review");
-            return;
-        };
-        let ws = diff::Workspace::new(workspace.map(std::path::PathBuf::from));
-        let result = match head {
-            Some(Ok(head)) => {
-                review::review(
-                    self.api,
-                    ctx,
-                    &head,
-                    &ws,
-                    findings,
-                    self.category,
-                    self.opts.max_comments,
-                )
-                .await
-            }
-            Some(Err(e)) => Err(e),
-            None => Err(review::ReviewError::Failed("no pull request head".into())),
-        };
-        match result {
-            Ok(p) => self.log.info(&format!(
-                "review of #{}: {} new comment{}, {} already on the pull request, {} outside the changed lines, {} over the limit, {} stale comment{} deleted, {} marked resolved",
-                pr.number,
-                p.comments,
-                if p.comments == 1 { "" } else { "s" },
-                p.already,
-                p.elsewhere,
-                p.overflow,
-                p.deleted,
-                if p.deleted == 1 { "" } else { "s" },
-                p.resolved
-            )),
-            Err(review::ReviewError::NotAllowed(why)) => {
-                self.notice(format!(
-                    "cannot review pull request #{} with this token ({why}); a pull request from a fork gets a read-only token. The findings are in the annotations and the job summary instead; see README \"Pull requests from forks\" for the two-workflow setup that can review them.",
-                    pr.number
-                ));
-                self.fallback = true;
-            }
-            Err(review::ReviewError::Skipped(why)) => self.notice(format!("no review: {why}")),
-            Err(review::ReviewError::Failed(why)) => {
-                self.fail(&format!("review of #{} failed: {why}", pr.number));
-                self.fallback = true;
-            }
-        }
-    }
-
-    async fn upload(&mut self, sarif: &serde_json::Value) {
-        // A value interpolated from the environment could hold the token.
-        let text = sarif.to_string();
-        let clean = self.log.redactor.apply(&text);
-        let scrubbed;
-        let sarif = if clean == text {
-            sarif
-        } else {
-            match serde_json::from_str(&clean) {
-                Ok(v) => {
-                    scrubbed = v;
-                    &scrubbed
-                }
-                Err(_) => {
-                    return self.fail("cannot scrub the token from the SARIF; not uploading it");
-                }
-            }
-        };
-        // In the fork pattern the SARIF was written by the fork's run: its own
-        // categories and tool name are not trusted with a write token.
-        let trusted = self.ctx.event_name != "workflow_run";
-        let prepared = match code_scanning::prepare(sarif, Some(self.category), trusted) {
-            Ok(p) => p,
-            Err(e) => {
-                return self.fail(&format!("cannot upload {}: {e}", self.opts.sarif.display()));
-            }
-        };
-        for cut in &prepared.cuts {
-            self.notice(format!("code scanning limits: {cut}"));
-        }
-        let tool = sarif
-            .pointer("/runs/0/tool/driver/name")
-            .and_then(serde_json::Value::as_str)
-            .filter(|_| trusted)
-            .unwrap_or(self.category);
-        match code_scanning::upload(self.api, self.ctx, &prepared, tool, self.opts.poll, self.opts.patience).await {
-            Ok((id, code_scanning::Processing::Complete)) => {
-                self.log.info(&format!("code scanning upload {id}: processing complete"));
-            }
-            Ok((id, code_scanning::Processing::Pending)) => self.notice(format!(
-                "code scanning upload {id} is still being processed; it will appear in the Security tab when GitHub finishes"
-            )),
-            Ok((id, code_scanning::Processing::Failed(errors))) => self.fail(&format!(
-                "code scanning could not process upload {id}: {}",
-                if errors.is_empty() { "no reason given".to_owned() } else { errors.join("; ") }
-            )),
-            Err((Some(403 | 404), why)) if self.opts.upload == Upload::Auto => {
-                self.notice(format!("code scanning upload skipped: the token may not upload here ({why})"));
-            }
-            Err((_, why)) => self.fail(&format!("code scanning upload failed: {why}")),
-        }
+        });
+        let workspace = var("GITHUB_WORKSPACE").filter(|w| !w.is_empty());
+        let findings = findings::from_log(&view, workspace.as_deref())
+            .map_err(|e| PublishError::Input(format!("{}: {e}", opts.sarif.display())))?;
+        Ok(Read {
+            sarif,
+            findings,
+            tool,
+            category,
+            workspace,
+        })
     }
 }
 
-fn read_sarif(opts: &Options) -> Result<serde_json::Value, String> {
+fn read_sarif(opts: &Options) -> Result<serde_json::Value, PublishError> {
     let path = &opts.sarif;
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let input = |text: String| PublishError::Input(text);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| input(format!("cannot read {}: {e}", path.display())))?;
     if meta.len() > MAX_SARIF_BYTES {
-        return Err(format!(
+        return Err(input(format!(
             "{} is {} bytes; publish reads SARIF files up to {MAX_SARIF_BYTES}",
             path.display(),
             meta.len()
-        ));
+        )));
     }
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
+        .map_err(|e| input(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| input(format!("{}: not JSON: {e}", path.display())))
 }

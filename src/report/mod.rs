@@ -5,7 +5,6 @@ pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod stacks;
-pub mod summary;
 pub mod text;
 
 use crate::check::Outcome;

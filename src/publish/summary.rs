@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use super::github::{escape_data, escape_property};
-use crate::publish::context::Context;
-use crate::publish::findings::{Finding, Severity};
+use super::context::Context;
+use super::findings::{Finding, Severity};
+use crate::report::github::{escape_data, escape_property};
 
 /// Rows of the findings table; the step summary holds at most 1 MiB.
 const MAX_ROWS: usize = 300;
@@ -60,7 +60,13 @@ pub fn render(
         out.push_str("No findings.\n");
         return out;
     }
-    // By rule: how many, at which level, where the rule is documented.
+    rule_table(&mut out, findings);
+    finding_table(&mut out, findings, ctx);
+    out
+}
+
+/// By rule: how many, at which level, where the rule is documented.
+fn rule_table(out: &mut String, findings: &[Finding]) {
     let mut rules: BTreeMap<(&str, &str), RuleRow<'_>> = BTreeMap::new();
     for f in findings {
         let e = rules
@@ -77,6 +83,10 @@ pub fn render(
         };
         out.push_str(&format!("| {name} | {} | {n} |\n", level.word()));
     }
+}
+
+/// One row per finding, up to [`MAX_ROWS`], linked to the analysed commit.
+fn finding_table(out: &mut String, findings: &[Finding], ctx: Option<&Context>) {
     out.push_str("\n| Level | Rule | Location | Message |\n|---|---|---|---|\n");
     for f in findings.iter().take(MAX_ROWS) {
         let location = match &f.place {
@@ -102,7 +112,6 @@ pub fn render(
             findings.len() - MAX_ROWS
         ));
     }
-    out
 }
 
 /// Workflow commands for the most severe findings: ten of each level (all
