@@ -1,20 +1,20 @@
 //! berth: checks Docker Compose projects together with the Dockerfiles their
 //! services build.
 
-pub mod classify;
+pub(crate) mod classify;
 pub mod compose;
-pub mod config;
+pub(crate) mod config;
 pub mod diagnostic;
-pub mod dockerfile;
-pub mod paths;
+pub(crate) mod dockerfile;
+pub(crate) mod paths;
 pub mod publish;
 pub mod rules;
-pub mod runs;
-pub mod secrets;
-pub mod shell;
-pub mod source;
-pub mod suggest;
-pub mod suppress;
+pub(crate) mod runs;
+pub(crate) mod secrets;
+pub(crate) mod shell;
+pub(crate) mod source;
+pub(crate) mod suggest;
+pub(crate) mod suppress;
 pub mod testing;
 
 /// Where berth's source and rule documentation live.
@@ -22,7 +22,7 @@ pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 pub mod action;
 pub mod check;
 pub mod cli;
-pub mod discover;
+pub(crate) mod discover;
 pub mod report;
 pub mod run;
 

@@ -7,7 +7,8 @@
 mod commands;
 mod services;
 
-pub use commands::command_class;
+#[cfg(test)]
+pub(crate) use commands::command_class;
 
 use std::collections::BTreeMap;
 use std::path::Path;

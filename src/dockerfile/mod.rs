@@ -9,6 +9,8 @@ pub mod model;
 pub mod parse;
 pub mod run;
 
-pub use facts::{Filled, ImageFacts, StartCommand, image_facts};
-pub use model::{Dockerfile, Instruction, Stage};
+pub use facts::ImageFacts;
+#[cfg(test)]
+pub use facts::image_facts;
+pub use model::{Dockerfile, Instruction};
 pub use parse::parse;

@@ -197,16 +197,6 @@ pub enum ReadError {
     },
 }
 
-impl ReadError {
-    /// Byte offset in the file that the error points at, if any.
-    pub fn offset(&self) -> Option<usize> {
-        match self {
-            ReadError::Binary { offset } | ReadError::NotUtf8 { offset, .. } => Some(*offset),
-            _ => None,
-        }
-    }
-}
-
 /// Largest file berth reads as text (compose files and Dockerfiles are far smaller).
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 

@@ -92,6 +92,7 @@ pub enum FactsError {
 }
 
 /// Facts of the stage that is deployed: `target`, or the last stage.
+#[cfg(test)]
 pub fn image_facts(
     df: &Dockerfile,
     target: Option<&str>,
