@@ -9,6 +9,7 @@ mod examples;
 mod fixtures;
 mod github;
 mod inline;
+mod layering;
 mod malformed;
 mod policy;
 mod publish;
