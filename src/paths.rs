@@ -117,6 +117,18 @@ pub fn slash(path: &Path) -> String {
     }
 }
 
+/// A path in a URI: every byte but `/` and the unreserved characters
+/// (`A-Z a-z 0-9 - . _ ~`) percent-encoded (SARIF URIs, links to files).
+pub fn uri_path(path: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(path, KEEP).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

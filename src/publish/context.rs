@@ -1,20 +1,11 @@
 //! The GitHub Actions context publish works in: the `GITHUB_*` variables and
 //! the event payload at `GITHUB_EVENT_PATH`.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::PublishError;
 use super::lenient::{lenient, list, object};
-
-/// A path in a URL: all but `/` and the unreserved characters escaped.
-const PATH: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'/')
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 /// A pull request the run belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,7 +149,7 @@ impl Context {
     /// A link to a line of a file at the analysed commit.
     pub fn blob_url(&self, path: &str, line: u32) -> Option<String> {
         let sha = self.sha.as_deref()?;
-        let encoded = utf8_percent_encode(path, PATH);
+        let encoded = crate::paths::uri_path(path);
         Some(format!(
             "{}/{}/{}/blob/{sha}/{encoded}#L{line}",
             self.server_url.trim_end_matches('/'),

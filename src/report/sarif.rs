@@ -75,15 +75,7 @@ fn rule(meta: &RuleMeta, default_level: Level) -> sarif::ReportingDescriptor {
 
 /// Percent-encode a path for a URI, keeping `/` and the unreserved characters.
 pub fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::paths::uri_path(path)
 }
 
 /// A path relative to the working directory is relative to `%SRCROOT%`; one
