@@ -3,6 +3,7 @@
 
 use super::commands::{PROD_SERVER, argv_class};
 use super::{Class, Evidence};
+use crate::compose::Scalar;
 use crate::compose::Service;
 use crate::dockerfile::ImageFacts;
 use crate::source::Span;
@@ -159,14 +160,14 @@ pub(super) fn service_signals(
     // is meant to stay up: a deployment, not a developer's session.
     if svc.build.is_some() {
         let restart = settings
-            .scalar("restart")
+            .scalar(Scalar::Restart)
             .filter(|r| {
                 matches!(r.value.trim(), "always" | "unless-stopped")
                     || r.value.starts_with("on-failure")
             })
             .or_else(|| {
                 settings
-                    .scalar("deploy.restart_policy.condition")
+                    .scalar(Scalar::DeployRestartCondition)
                     .filter(|r| r.value.trim() != "none")
             });
         if let Some(r) = restart {

@@ -105,11 +105,11 @@ fn apply_settings(into: &mut Settings, layer: &SettingsLayer) {
     for (k, p) in &layer.scalars {
         match p {
             Patch::Set(v) | Patch::Override(v) => {
-                into.scalars.insert(k, v.clone());
+                into.scalars.insert(*k, v.clone());
                 // The flag follows the value: a later layer's known value
                 // replaces an unknown one, and the other way round.
                 if layer.unknown.contains(k) {
-                    into.unknown.insert(k);
+                    into.unknown.insert(*k);
                 } else {
                     into.unknown.remove(k);
                 }
@@ -121,7 +121,7 @@ fn apply_settings(into: &mut Settings, layer: &SettingsLayer) {
         }
     }
     for (k, p) in &layer.lists {
-        let list = into.lists.entry(k).or_default();
+        let list = into.lists.entry(*k).or_default();
         patch_list(list, &Some(p.clone()), |s| s.value.clone());
     }
     patch_list(
@@ -210,7 +210,11 @@ mod tests {
             "services:\n  db:\n    image: postgres:16.4\n    healthcheck:\n      test: [CMD, pg_isready]\n    environment:\n      A: '1'\n      B: '2'\n    cap_add: [CHOWN]\n",
             "services:\n  db:\n    healthcheck: !reset {}\n    environment:\n      - B=3\n    cap_add: [NET_ADMIN]\n    deploy:\n      restart_policy: {}\n",
         ]);
-        assert!(s.settings.scalar("healthcheck.test").is_none());
+        assert!(
+            s.settings
+                .scalar(crate::compose::Scalar::HealthcheckTest)
+                .is_none()
+        );
         let env: Vec<(String, Option<String>)> = s
             .settings
             .environment
@@ -231,14 +235,14 @@ mod tests {
         );
         let caps: Vec<&str> = s
             .settings
-            .list("cap_add")
+            .list(crate::compose::List::CapAdd)
             .iter()
             .map(|c| c.value.as_str())
             .collect();
         assert_eq!(caps, vec!["CHOWN", "NET_ADMIN"]);
         assert_eq!(
             s.settings
-                .scalar("deploy.restart_policy.condition")
+                .scalar(crate::compose::Scalar::DeployRestartCondition)
                 .map(|c| c.value.as_str()),
             Some("any")
         );
@@ -246,7 +250,11 @@ mod tests {
 
     #[test]
     fn the_unknown_flag_follows_the_value() {
-        let unknown = |files: &[&str]| merged(files).settings.is_unknown("container_name");
+        let unknown = |files: &[&str]| {
+            merged(files)
+                .settings
+                .is_unknown(crate::compose::Scalar::ContainerName)
+        };
         let base = "services:\n  web:\n    container_name: ${P}-web\n";
         let known = "services:\n  web:\n    container_name: web\n";
         assert!(unknown(&[base]));

@@ -38,27 +38,63 @@ pub struct Service {
     pub settings: Settings,
 }
 
-/// Scalar settings the policy rules read, by key. Nested keys are dotted.
-pub const SCALAR_KEYS: &[&str] = &[
-    "user",
-    "privileged",
-    "network_mode",
-    "pid",
-    "ipc",
-    "uts",
-    "userns_mode",
-    "read_only",
-    "container_name",
-    "restart",
-    "mem_limit",
-    "healthcheck.test",
-    "healthcheck.disable",
-    "deploy.resources.limits.memory",
-    "deploy.restart_policy.condition",
-];
+/// Declares a setting-key enum with the Compose key of each variant, so a
+/// rule names `Scalar::Privileged` and a misspelt key does not compile.
+macro_rules! setting_keys {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident => $key:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name {
+            $($variant,)*
+        }
 
-/// List settings, merged as sets.
-pub const LIST_KEYS: &[&str] = &["cap_add", "cap_drop", "security_opt"];
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant,)*];
+
+            /// The key as Compose spells it (nested keys dotted).
+            pub fn key(self) -> &'static str {
+                match self {
+                    $($name::$variant => $key,)*
+                }
+            }
+
+            /// The variant for a top-level Compose key.
+            pub fn from_key(key: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|k| k.key() == key)
+            }
+        }
+    };
+}
+
+setting_keys! {
+    /// Scalar settings the policy rules read.
+    Scalar {
+        User => "user",
+        Privileged => "privileged",
+        NetworkMode => "network_mode",
+        Pid => "pid",
+        Ipc => "ipc",
+        Uts => "uts",
+        UsernsMode => "userns_mode",
+        ReadOnly => "read_only",
+        ContainerName => "container_name",
+        Restart => "restart",
+        MemLimit => "mem_limit",
+        HealthcheckTest => "healthcheck.test",
+        HealthcheckDisable => "healthcheck.disable",
+        DeployMemoryLimit => "deploy.resources.limits.memory",
+        DeployRestartCondition => "deploy.restart_policy.condition",
+    }
+}
+
+setting_keys! {
+    /// List settings, merged as sets.
+    List {
+        CapAdd => "cap_add",
+        CapDrop => "cap_drop",
+        SecurityOpt => "security_opt",
+    }
+}
 
 /// A `NAME=value` entry (`environment`, `build.args`), with where each part is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +129,8 @@ pub struct Dependency {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
-    pub scalars: std::collections::BTreeMap<&'static str, Spanned<String>>,
-    pub lists: std::collections::BTreeMap<&'static str, Vec<Spanned<String>>>,
+    pub scalars: std::collections::BTreeMap<Scalar, Spanned<String>>,
+    pub lists: std::collections::BTreeMap<List, Vec<Spanned<String>>>,
     pub environment: Vec<KeyValue>,
     /// `build.args` with their spans (the build model keeps only the values).
     pub build_args: Vec<KeyValue>,
@@ -103,21 +139,21 @@ pub struct Settings {
     /// Scalar keys whose value had an unset variable substituted into it
     /// (`container_name: ${PROJECT}-web` with `PROJECT` unset): unknown, not
     /// compared or validated.
-    pub unknown: std::collections::BTreeSet<&'static str>,
+    pub unknown: std::collections::BTreeSet<Scalar>,
 }
 
 impl Settings {
-    pub fn scalar(&self, key: &str) -> Option<&Spanned<String>> {
-        self.scalars.get(key)
+    pub fn scalar(&self, key: Scalar) -> Option<&Spanned<String>> {
+        self.scalars.get(&key)
     }
 
     /// Is the scalar's value unknown (an unset variable went into it)?
-    pub fn is_unknown(&self, key: &str) -> bool {
-        self.unknown.contains(key)
+    pub fn is_unknown(&self, key: Scalar) -> bool {
+        self.unknown.contains(&key)
     }
 
-    pub fn list(&self, key: &str) -> &[Spanned<String>] {
-        self.lists.get(key).map_or(&[], Vec::as_slice)
+    pub fn list(&self, key: List) -> &[Spanned<String>] {
+        self.lists.get(&key).map_or(&[], Vec::as_slice)
     }
 }
 

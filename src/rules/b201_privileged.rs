@@ -1,4 +1,5 @@
 use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::compose::Scalar;
 use crate::diagnostic::{Diagnostic, Label};
 
 declare_rule! {
@@ -38,7 +39,7 @@ impl Rule for Privileged {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
-            let Some(p) = svc.service.settings.scalar("privileged") else {
+            let Some(p) = svc.service.settings.scalar(Scalar::Privileged) else {
                 continue;
             };
             if p.value.eq_ignore_ascii_case("true") {

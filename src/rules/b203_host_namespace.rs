@@ -1,4 +1,5 @@
 use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::compose::Scalar;
 use crate::diagnostic::{Diagnostic, Label};
 
 declare_rule! {
@@ -36,12 +37,12 @@ declare_rule! {
     }
 }
 
-const KEYS: &[(&str, &str)] = &[
-    ("network_mode", "network"),
-    ("pid", "process (PID)"),
-    ("ipc", "IPC"),
-    ("uts", "UTS (hostname)"),
-    ("userns_mode", "user"),
+const KEYS: &[(Scalar, &str)] = &[
+    (Scalar::NetworkMode, "network"),
+    (Scalar::Pid, "process (PID)"),
+    (Scalar::Ipc, "IPC"),
+    (Scalar::Uts, "UTS (hostname)"),
+    (Scalar::UsernsMode, "user"),
 ];
 
 impl Rule for HostNamespace {
@@ -51,8 +52,9 @@ impl Rule for HostNamespace {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
-            for (key, what) in KEYS {
-                let Some(v) = svc.service.settings.scalar(key) else {
+            for &(setting, what) in KEYS {
+                let key = setting.key();
+                let Some(v) = svc.service.settings.scalar(setting) else {
                     continue;
                 };
                 if v.value != "host" {

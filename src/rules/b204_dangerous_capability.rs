@@ -1,4 +1,5 @@
 use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::compose::List;
 use crate::diagnostic::{Diagnostic, Label};
 
 declare_rule! {
@@ -58,7 +59,7 @@ impl Rule for DangerousCapability {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
-            for cap in svc.service.settings.list("cap_add") {
+            for cap in svc.service.settings.list(List::CapAdd) {
                 let name = cap.value.to_ascii_uppercase();
                 let name = name.strip_prefix("CAP_").unwrap_or(&name);
                 if !DANGEROUS.contains(&name) {

@@ -1,4 +1,5 @@
 use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::compose::List;
 use crate::diagnostic::{Diagnostic, Label};
 
 declare_rule! {
@@ -52,7 +53,7 @@ impl Rule for SecurityProfileDisabled {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for svc in cx.services() {
-            for opt in svc.service.settings.list("security_opt") {
+            for opt in svc.service.settings.list(List::SecurityOpt) {
                 let Some(what) = disabled(&opt.value) else {
                     continue;
                 };

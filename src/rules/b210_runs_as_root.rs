@@ -1,4 +1,5 @@
 use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::compose::Scalar;
 use crate::diagnostic::{Diagnostic, Label};
 
 declare_rule! {
@@ -57,7 +58,7 @@ impl Rule for RunsAsRoot {
             if svc.stack.class.class == crate::classify::Class::Development {
                 continue;
             }
-            if let Some(user) = svc.service.settings.scalar("user") {
+            if let Some(user) = svc.service.settings.scalar(Scalar::User) {
                 if is_root(&user.value) {
                     out.push(
                         Diagnostic::new(&Self::META, Label::new(user.span, "root"), format!("service `{}`{} sets `user: {}`: the container runs as root", svc.service.name.value, svc.profile_note(), user.value))

@@ -1,4 +1,5 @@
 use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::compose::Scalar;
 use crate::compose::Service;
 use crate::diagnostic::{Diagnostic, Label};
 use crate::source::Spanned;
@@ -42,8 +43,8 @@ declare_rule! {
 /// not compared.
 fn known(s: &Service) -> Option<&Spanned<String>> {
     s.settings
-        .scalar("container_name")
-        .filter(|_| !s.settings.is_unknown("container_name"))
+        .scalar(Scalar::ContainerName)
+        .filter(|_| !s.settings.is_unknown(Scalar::ContainerName))
 }
 
 impl Rule for DuplicateContainerName {
@@ -64,7 +65,7 @@ impl Rule for DuplicateContainerName {
                 if let Some(first) = first {
                     let first_span = first
                         .settings
-                        .scalar("container_name")
+                        .scalar(Scalar::ContainerName)
                         .map_or(first.name.span, |n| n.span);
                     out.push(
                         Diagnostic::new(

@@ -1,4 +1,5 @@
 use super::{Context, Rule, RuleMeta, declare_rule};
+use crate::compose::Scalar;
 use crate::diagnostic::{Diagnostic, Label};
 
 declare_rule! {
@@ -38,12 +39,12 @@ impl Rule for RestartMissing {
             if !svc.stack.is_production() {
                 continue;
             }
-            let restart = svc.service.settings.scalar("restart");
+            let restart = svc.service.settings.scalar(Scalar::Restart);
             if restart.is_some_and(|r| r.value != "no")
                 || svc
                     .service
                     .settings
-                    .scalar("deploy.restart_policy.condition")
+                    .scalar(Scalar::DeployRestartCondition)
                     .is_some_and(|c| c.value != "none")
             {
                 continue;

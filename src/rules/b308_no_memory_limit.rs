@@ -1,4 +1,5 @@
 use super::{Context, Rule, RuleMeta, declare_rule, report_missing};
+use crate::compose::Scalar;
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -41,8 +42,8 @@ impl Rule for NoMemoryLimit {
             cx,
             &Self::META,
             |s| {
-                s.scalar("mem_limit").is_some()
-                    || s.scalar("deploy.resources.limits.memory").is_some()
+                s.scalar(Scalar::MemLimit).is_some()
+                    || s.scalar(Scalar::DeployMemoryLimit).is_some()
             },
             (
                 "no memory limit",

@@ -1,4 +1,5 @@
 use super::{Context, Rule, RuleMeta, declare_rule, report_missing};
+use crate::compose::Scalar;
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -42,7 +43,10 @@ impl Rule for WritableRootFilesystem {
         report_missing(
             cx,
             &Self::META,
-            |s| s.scalar("read_only").is_some_and(|r| r.value == "true"),
+            |s| {
+                s.scalar(Scalar::ReadOnly)
+                    .is_some_and(|r| r.value == "true")
+            },
             (
                 "writable root",
                 "has a writable root file system",

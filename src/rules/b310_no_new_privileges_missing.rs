@@ -1,4 +1,5 @@
 use super::{Context, Rule, RuleMeta, declare_rule, report_missing};
+use crate::compose::List;
 use crate::diagnostic::Diagnostic;
 
 declare_rule! {
@@ -42,7 +43,7 @@ impl Rule for NoNewPrivilegesMissing {
             cx,
             &Self::META,
             |s| {
-                s.list("security_opt").iter().any(|o| {
+                s.list(List::SecurityOpt).iter().any(|o| {
                     o.value.replace('=', ":") == "no-new-privileges:true"
                         || o.value == "no-new-privileges"
                 })

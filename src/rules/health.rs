@@ -2,16 +2,17 @@
 //! (B305 waits for it, B306 asks for one).
 
 use super::ServiceRef;
+use crate::compose::Scalar;
 
 /// Does the service have a working healthcheck (compose over the image)?
 pub(super) fn has_healthcheck(svc: &ServiceRef<'_>) -> bool {
     let s = &svc.service.settings;
-    if s.scalar("healthcheck.disable")
+    if s.scalar(Scalar::HealthcheckDisable)
         .is_some_and(|d| d.value == "true")
     {
         return false;
     }
-    if let Some(test) = s.scalar("healthcheck.test") {
+    if let Some(test) = s.scalar(Scalar::HealthcheckTest) {
         return !test.value.eq_ignore_ascii_case("NONE") && !test.value.is_empty();
     }
     svc.image

@@ -68,14 +68,14 @@ pub struct ServiceLayer {
 /// The policy settings as one file writes them.
 #[derive(Debug, Clone, Default)]
 pub struct SettingsLayer {
-    pub scalars: Vec<(&'static str, Patch<Spanned<String>>)>,
-    pub lists: Vec<(&'static str, Patch<Vec<Spanned<String>>>)>,
+    pub scalars: Vec<(Scalar, Patch<Spanned<String>>)>,
+    pub lists: Vec<(List, Patch<Vec<Spanned<String>>>)>,
     pub environment: Option<Patch<Vec<KeyValue>>>,
     pub build_args: Vec<KeyValue>,
     pub ports: Option<Patch<Vec<Port>>>,
     pub depends_on: Option<Patch<Vec<Dependency>>>,
     /// Scalar keys this layer sets to a value with an unset variable in it.
-    pub unknown: Vec<&'static str>,
+    pub unknown: Vec<Scalar>,
 }
 
 /// `include:` entry.

@@ -27,9 +27,9 @@ impl Loader<'_> {
         }
     }
 
-    fn scalar_setting(&mut self, key: &'static str, n: &Node, out: &mut SettingsLayer) {
+    fn scalar_setting(&mut self, key: Scalar, n: &Node, out: &mut SettingsLayer) {
         let patch = self.patch(n, |this, n| {
-            this.text(n, &format!("`{key}`")).map(|(v, unset)| {
+            this.text(n, &format!("`{}`", key.key())).map(|(v, unset)| {
                 if unset {
                     out.unknown.push(key);
                 }
@@ -44,11 +44,11 @@ impl Loader<'_> {
     /// Settings beyond the mount model; unknown keys are left to Compose.
     pub(super) fn setting(&mut self, key: &str, value: &Node, out: &mut SettingsLayer) {
         let reset = value.tag == Some(Tag::Reset);
-        if let Some(k) = SCALAR_KEYS.iter().find(|k| **k == key) {
+        if let Some(k) = Scalar::from_key(key) {
             self.scalar_setting(k, value, out);
             return;
         }
-        if let Some(k) = LIST_KEYS.iter().find(|k| **k == key) {
+        if let Some(k) = List::from_key(key) {
             let patch = self.patch(value, |this, n| {
                 Some(match n.as_seq() {
                     Some(items) => items
@@ -65,27 +65,27 @@ impl Loader<'_> {
         }
         match key {
             "healthcheck" | "deploy" => {
-                let nested: &[(&[&str], &'static str)] = if key == "healthcheck" {
+                let nested: &[(&[&str], Scalar)] = if key == "healthcheck" {
                     &[
-                        (&["test"], "healthcheck.test"),
-                        (&["disable"], "healthcheck.disable"),
+                        (&["test"], Scalar::HealthcheckTest),
+                        (&["disable"], Scalar::HealthcheckDisable),
                     ]
                 } else {
                     &[
                         (
                             &["resources", "limits", "memory"],
-                            "deploy.resources.limits.memory",
+                            Scalar::DeployMemoryLimit,
                         ),
                         (
                             &["restart_policy", "condition"],
-                            "deploy.restart_policy.condition",
+                            Scalar::DeployRestartCondition,
                         ),
                     ]
                 };
                 if reset {
                     // `healthcheck: !reset` removes everything under it.
                     for (_, k) in nested {
-                        out.scalars.push((k, Patch::Reset));
+                        out.scalars.push((*k, Patch::Reset));
                     }
                     return;
                 }
@@ -95,14 +95,14 @@ impl Loader<'_> {
                         node = node.and_then(|n| n.get(step));
                     }
                     match node {
-                        Some(n) => self.scalar_setting(k, n, out),
+                        Some(n) => self.scalar_setting(*k, n, out),
                         // `restart_policy` without `condition` restarts on any exit.
-                        None if *k == "deploy.restart_policy.condition"
+                        None if *k == Scalar::DeployRestartCondition
                             && value.get("restart_policy").is_some_and(|r| !r.is_null()) =>
                         {
                             let span = self.span(value);
                             out.scalars
-                                .push((k, Patch::Set(Spanned::new("any".into(), span))));
+                                .push((*k, Patch::Set(Spanned::new("any".into(), span))));
                         }
                         None => {}
                     }
@@ -253,8 +253,8 @@ mod tests {
         let (c, p) = load_str(text, &[]);
         assert!(p.is_empty(), "{p:?}");
         let s = &c.services[0];
-        assert!(s.settings.is_unknown("container_name"));
-        assert!(!s.settings.is_unknown("user"));
+        assert!(s.settings.is_unknown(crate::compose::Scalar::ContainerName));
+        assert!(!s.settings.is_unknown(crate::compose::Scalar::User));
         let ports: Vec<(Option<&str>, bool)> = s
             .settings
             .ports
