@@ -110,6 +110,14 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             tag: None,
         });
     }
+    if let Some(node) = super::yaml_events::parse(text) {
+        return Ok(node);
+    }
+    parse_full(text)
+}
+
+/// Parse with serde-saphyr: every YAML feature, and the error messages.
+pub(super) fn parse_full(text: &str) -> Result<Node, YamlError> {
     let mut budget = serde_saphyr::budget::Budget::default();
     budget.max_depth = MAX_DEPTH;
     budget.max_aliases = 10_000;
