@@ -149,7 +149,9 @@ fn finish(
     let mut sources = table.into_sources();
     let mut diagnostics = Vec::new();
     let mut stacks = Vec::new();
-    let mut dockerfiles = std::collections::BTreeSet::new();
+    // Counted by hash: ordering thousands of paths compares them component
+    // by component.
+    let mut dockerfiles = std::collections::HashSet::new();
     for r in results {
         diagnostics.extend(r.diagnostics);
         stacks.extend(r.stacks);
