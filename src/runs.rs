@@ -53,10 +53,29 @@ pub struct Repository<'a> {
         &'a std::collections::HashSet<PathBuf>,
         &'a std::collections::HashSet<PathBuf>,
     )>,
-    /// Directories listed so far.
-    listed: std::collections::HashMap<PathBuf, Vec<PathBuf>>,
-    scanned: std::collections::HashMap<PathBuf, Vec<(usize, Vec<String>)>>,
-    readmes: std::collections::HashMap<PathBuf, Option<String>>,
+    /// Directories listed so far. The caches take lookups from planning
+    /// threads; a miss is read outside the lock (two threads may read the
+    /// same file once each; the answers are equal).
+    listed: Cache<Vec<PathBuf>>,
+    scanned: Cache<std::sync::Arc<Vec<(usize, Vec<String>)>>>,
+    readmes: Cache<Option<String>>,
+}
+
+type Cache<T> = std::sync::Mutex<std::collections::HashMap<PathBuf, T>>;
+
+fn cached<T: Clone>(cache: &Cache<T>, key: &Path) -> Option<T> {
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(key)
+        .cloned()
+}
+
+fn remember<T>(cache: &Cache<T>, key: &Path, value: T) {
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key.to_path_buf(), value);
 }
 
 impl<'a> Repository<'a> {
@@ -76,15 +95,15 @@ impl<'a> Repository<'a> {
 
     /// Regular files directly in `dir`, sorted (a directory the walk did not
     /// reach has none; each directory is listed once).
-    fn files_in(&mut self, dir: &Path) -> Vec<PathBuf> {
+    fn files_in(&self, dir: &Path) -> Vec<PathBuf> {
         if let Some((files, dirs)) = self.walked
             && !dirs.contains(dir)
         {
             let _ = files;
             return Vec::new();
         }
-        if let Some(v) = self.listed.get(dir) {
-            return v.clone();
+        if let Some(v) = cached(&self.listed, dir) {
+            return v;
         }
         let walked = self.walked.map(|(files, _)| files);
         let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -98,7 +117,7 @@ impl<'a> Repository<'a> {
             })
             .unwrap_or_default();
         v.sort();
-        self.listed.insert(dir.to_path_buf(), v.clone());
+        remember(&self.listed, dir, v.clone());
         v
     }
 
@@ -122,7 +141,7 @@ impl<'a> Repository<'a> {
     /// Every `docker compose -f ...` in the scripts of `dir` and its parents
     /// up to `root`; each script is read once per run.
     pub fn invocations(
-        &mut self,
+        &self,
         dir: &Path,
         root: &Path,
         display: &dyn Fn(&Path) -> String,
@@ -156,10 +175,12 @@ impl<'a> Repository<'a> {
             files.sort();
             files.dedup();
             for f in files {
-                let found = self
-                    .scanned
-                    .entry(f.clone())
-                    .or_insert_with(|| Self::read(&f).map(|t| scan(&t)).unwrap_or_default());
+                let found = cached(&self.scanned, &f).unwrap_or_else(|| {
+                    let read =
+                        std::sync::Arc::new(Self::read(&f).map(|t| scan(&t)).unwrap_or_default());
+                    remember(&self.scanned, &f, read.clone());
+                    read
+                });
                 for (line, names) in found.iter() {
                     out.push(Invocation {
                         files: names.clone(),
@@ -174,15 +195,15 @@ impl<'a> Repository<'a> {
     /// The first README line (in `dir` or above it, up to `root`) that says
     /// the set-up is not for production, as `path:line`.
     pub fn not_for_production(
-        &mut self,
+        &self,
         dir: &Path,
         root: &Path,
         display: &dyn Fn(&Path) -> String,
     ) -> Option<String> {
         for d in dir.ancestors().take_while(|d| d.starts_with(root)) {
-            if let Some(hit) = self.readmes.get(d) {
+            if let Some(hit) = cached(&self.readmes, d) {
                 if hit.is_some() {
-                    return hit.clone();
+                    return hit;
                 }
                 continue;
             }
@@ -195,7 +216,7 @@ impl<'a> Repository<'a> {
                 let text = Self::read(path)?;
                 readme_line(&text).map(|line| format!("{}:{line}", display(path)))
             });
-            self.readmes.insert(d.to_path_buf(), hit.clone());
+            remember(&self.readmes, d, hit.clone());
             if hit.is_some() {
                 return hit;
             }
@@ -409,7 +430,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        for mut repo in [
+        for repo in [
             Repository::new(None),
             Repository::new(Some((&files, &dirs))),
         ] {

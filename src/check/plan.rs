@@ -43,12 +43,19 @@ struct ScriptNotes {
     only_with: Vec<(Vec<PathBuf>, String)>,
 }
 
+/// What planning reads; directories are planned in parallel, each into its
+/// own `DirPlan`.
 struct Planner<'a> {
     config: &'a config::Loaded,
     env: &'a Env,
     cwd: &'a Path,
     table: &'a FileTable,
     repo: runs::Repository<'a>,
+}
+
+/// The stacks of one directory and what its scripts say of them.
+#[derive(Debug, Default)]
+struct DirPlan {
     specs: Vec<StackSpec>,
     scripts: ScriptNotes,
 }
@@ -61,29 +68,38 @@ pub(super) fn plan(
     table: &FileTable,
     repo: runs::Repository<'_>,
 ) -> Vec<Unit> {
-    let mut planner = Planner {
+    let planner = Planner {
         config,
         env: &opts.env,
         cwd: &opts.cwd,
         table,
         repo,
-        specs: config.stacks(),
-        scripts: ScriptNotes::default(),
     };
-    let by_dir = planner.undeclared(found);
+    let mut specs = config.stacks();
+    let by_dir = undeclared(&mut specs, found, config);
     preparse_overlays(&by_dir, table);
-    for (dir, (root, files)) in by_dir {
-        planner.directory(&dir, &root, &files);
+    let dirs: Vec<DirPlan> = by_dir
+        .par_iter()
+        .map(|(dir, (root, files))| planner.directory(dir, root, files))
+        .collect();
+    let mut scripts = ScriptNotes::default();
+    for d in dirs {
+        specs.extend(d.specs);
+        scripts.notes.extend(d.scripts.notes);
+        scripts.only_with.extend(d.scripts.only_with);
     }
-    planner.specs.sort();
-    planner.specs.dedup();
+    specs.sort();
+    specs.dedup();
     let roots: HashMap<&Path, &Path> = found
         .iter()
         .map(|f| (f.path.as_path(), f.root.as_path()))
         .collect();
+    let planned: Vec<Planned> = specs
+        .into_par_iter()
+        .map(|spec| planner.finish(spec, &roots, &scripts))
+        .collect();
     let mut units: BTreeMap<PathBuf, Unit> = BTreeMap::new();
-    for spec in std::mem::take(&mut planner.specs) {
-        let planned = planner.finish(spec, &roots);
+    for planned in planned {
         let dir = planned
             .spec
             .files
@@ -110,72 +126,77 @@ fn preparse_overlays(by_dir: &BTreeMap<PathBuf, (PathBuf, Vec<PathBuf>)>, table:
     });
 }
 
-impl Planner<'_> {
-    /// Files named on the command line become stacks of their own; the others
-    /// are grouped by directory (with the scan root they were found under),
-    /// unless berth.yml declares stacks in that directory.
-    fn undeclared(&mut self, found: &[Found]) -> BTreeMap<PathBuf, (PathBuf, Vec<PathBuf>)> {
-        let covered: BTreeSet<PathBuf> = self
-            .specs
-            .iter()
-            .flat_map(|s| {
-                s.files
-                    .iter()
-                    .filter_map(|f| f.parent().map(Path::to_path_buf))
-            })
-            .collect();
-        let mut by_dir: BTreeMap<PathBuf, (PathBuf, Vec<PathBuf>)> = BTreeMap::new();
-        for f in found {
-            let dir = f.path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
-            if f.explicit {
-                self.specs.push(StackSpec {
-                    production: !self.config.classifier.is_development(&f.path),
-                    files: vec![f.path.clone()],
-                    env_files: Vec::new(),
-                    name: None,
-                });
-            } else if !covered.contains(&dir) {
-                by_dir
-                    .entry(dir)
-                    .or_insert_with(|| (f.root.clone(), Vec::new()))
-                    .1
-                    .push(f.path.clone());
-            }
+/// Files named on the command line become stacks of their own; the others
+/// are grouped by directory (with the scan root they were found under),
+/// unless berth.yml declares stacks in that directory.
+fn undeclared(
+    specs: &mut Vec<StackSpec>,
+    found: &[Found],
+    config: &config::Loaded,
+) -> BTreeMap<PathBuf, (PathBuf, Vec<PathBuf>)> {
+    let covered: BTreeSet<PathBuf> = specs
+        .iter()
+        .flat_map(|s| {
+            s.files
+                .iter()
+                .filter_map(|f| f.parent().map(Path::to_path_buf))
+        })
+        .collect();
+    let mut by_dir: BTreeMap<PathBuf, (PathBuf, Vec<PathBuf>)> = BTreeMap::new();
+    for f in found {
+        let dir = f.path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
+        if f.explicit {
+            specs.push(StackSpec {
+                production: !config.classifier.is_development(&f.path),
+                files: vec![f.path.clone()],
+                env_files: Vec::new(),
+                name: None,
+            });
+        } else if !covered.contains(&dir) {
+            by_dir
+                .entry(dir)
+                .or_insert_with(|| (f.root.clone(), Vec::new()))
+                .1
+                .push(f.path.clone());
         }
-        by_dir
     }
+    by_dir
+}
 
+impl Planner<'_> {
     /// The stacks of one directory: its default stacks, corrected by what
     /// the repository's scripts run.
-    fn directory(&mut self, dir: &Path, root: &Path, files: &[PathBuf]) {
+    fn directory(&self, dir: &Path, root: &Path, files: &[PathBuf]) -> DirPlan {
+        let mut out = DirPlan::default();
         let compose_file = compose_file_setting(dir, self.env, self.cwd);
         let planned =
             discover::plan_directory(dir, files, &self.config.classifier, compose_file.clone());
         if compose_file.is_some() || files.len() < 2 {
-            self.specs.extend(planned);
-            return;
+            out.specs.extend(planned);
+            return out;
         }
         let cwd = self.cwd;
         let scripts = self.repo.invocations(dir, root, &|p| display_path(p, cwd));
-        self.scripted_together(files, &scripts);
+        self.scripted_together(files, &scripts, &mut out);
         for spec in planned {
             if let [only] = spec.files.as_slice() {
-                self.note_single(&spec.files, &file_name(only), &scripts);
+                note_single(&spec.files, &file_name(only), &scripts, &mut out.scripts);
             }
             match spec.files.as_slice() {
                 [base, overlay] if !file_name(overlay).contains(".override.") => {
                     let (base, overlay) = (base.clone(), overlay.clone());
-                    self.overlay(spec, &base, &overlay, &scripts);
+                    self.overlay(spec, &base, &overlay, &scripts, &mut out);
                 }
                 // `docker compose up` loads the override file with the base file.
-                _ => self.specs.push(spec),
+                _ => out.specs.push(spec),
             }
         }
+        out
     }
 
     /// A command that names several of this directory's files is a stack
     /// the repository runs: check exactly that (`-f a.yml -f b.override.yml`).
-    fn scripted_together(&mut self, files: &[PathBuf], scripts: &[Invocation]) {
+    fn scripted_together(&self, files: &[PathBuf], scripts: &[Invocation], out: &mut DirPlan) {
         for inv in scripts {
             let listed: Vec<PathBuf> = inv
                 .files
@@ -186,11 +207,11 @@ impl Planner<'_> {
                 let production = !listed
                     .iter()
                     .any(|f| self.config.classifier.is_development(f));
-                self.scripts.notes.push((
+                out.scripts.notes.push((
                     listed.clone(),
                     format!("{} runs these files together", inv.at),
                 ));
-                self.specs.push(StackSpec {
+                out.specs.push(StackSpec {
                     files: listed,
                     production,
                     env_files: Vec::new(),
@@ -200,31 +221,17 @@ impl Planner<'_> {
         }
     }
 
-    /// A single file the scripts run on its own, or only with other files.
-    fn note_single(&mut self, files: &[PathBuf], name: &str, scripts: &[Invocation]) {
-        if let Some(inv) = scripts.iter().find(|i| i.files == [name]) {
-            self.scripts.notes.push((
-                files.to_vec(),
-                format!("{} runs `{name}` on its own", inv.at),
-            ));
-        } else if let Some(inv) = scripts.iter().find(|i| i.files.iter().any(|f| f == name)) {
-            let with: Vec<&str> = inv
-                .files
-                .iter()
-                .map(String::as_str)
-                .filter(|f| *f != name)
-                .collect();
-            self.scripts.only_with.push((
-                files.to_vec(),
-                format!("{} runs it only with `{}`", inv.at, with.join("`, `")),
-            ));
-        }
-    }
-
     /// An overlay beside a base file runs on its own, on the base file, or
     /// both, as the scripts show; without scripts, a complete overlay runs
     /// alone and a partial one on the base file.
-    fn overlay(&mut self, spec: StackSpec, base: &Path, overlay: &Path, scripts: &[Invocation]) {
+    fn overlay(
+        &self,
+        spec: StackSpec,
+        base: &Path,
+        overlay: &Path,
+        scripts: &[Invocation],
+        out: &mut DirPlan,
+    ) {
         let overlay_name = file_name(overlay);
         let base_name = file_name(base);
         let used = runs::usage(scripts, &base_name, &overlay_name);
@@ -250,8 +257,8 @@ impl Planner<'_> {
                 ),
             };
             let standalone = vec![overlay.to_path_buf()];
-            self.scripts.notes.push((standalone.clone(), why));
-            self.specs.push(StackSpec {
+            out.scripts.notes.push((standalone.clone(), why));
+            out.specs.push(StackSpec {
                 files: standalone,
                 ..spec.clone()
             });
@@ -261,21 +268,25 @@ impl Planner<'_> {
                 Some(at) => format!("{at} runs `{overlay_name}` on top of `{base_name}`"),
                 None => format!("`{overlay_name}` only adjusts services of `{base_name}`"),
             };
-            self.scripts.notes.push((spec.files.clone(), why));
-            self.specs.push(spec);
+            out.scripts.notes.push((spec.files.clone(), why));
+            out.specs.push(spec);
         }
     }
 
     /// The planned stack with its root, surroundings and script notes.
-    fn finish(&mut self, spec: StackSpec, roots: &HashMap<&Path, &Path>) -> Planned {
+    fn finish(
+        &self,
+        spec: StackSpec,
+        roots: &HashMap<&Path, &Path>,
+        scripts: &ScriptNotes,
+    ) -> Planned {
         let root = spec
             .files
             .first()
             .and_then(|f| roots.get(f.as_path()).copied())
             .map_or_else(|| self.config.dir.clone(), Path::to_path_buf);
-        let around = self.surroundings(&spec, &root);
-        let notes = self
-            .scripts
+        let around = self.surroundings(&spec, &root, scripts);
+        let notes = scripts
             .notes
             .iter()
             .filter(|(f, _)| *f == spec.files)
@@ -292,7 +303,7 @@ impl Planner<'_> {
     /// What the repository around a stack says of it: README prose that the
     /// set-up is not for production, and whether a base file that stands
     /// alone has an override file that `docker compose up` would load with it.
-    fn surroundings(&mut self, spec: &StackSpec, root: &Path) -> Surroundings {
+    fn surroundings(&self, spec: &StackSpec, root: &Path, scripts: &ScriptNotes) -> Surroundings {
         let mut around = Surroundings::default();
         let dir = spec
             .files
@@ -317,7 +328,7 @@ impl Planner<'_> {
             let overlay = crate::compose::OVERRIDE_NAMES
                 .iter()
                 .find(|o| self.repo.has(&dir.join(o)));
-            let run_alone = self.scripts.notes.iter().any(|(f, _)| f == &spec.files);
+            let run_alone = scripts.notes.iter().any(|(f, _)| f == &spec.files);
             if let Some(o) = overlay
                 && !run_alone
             {
@@ -326,15 +337,31 @@ impl Planner<'_> {
                 ));
             }
         }
-        if let Some((_, why)) = self
-            .scripts
-            .only_with
-            .iter()
-            .find(|(f, _)| f == &spec.files)
-        {
+        if let Some((_, why)) = scripts.only_with.iter().find(|(f, _)| f == &spec.files) {
             around.overridden_by = Some(why.clone());
         }
         around
+    }
+}
+
+/// A single file the scripts run on its own, or only with other files.
+fn note_single(files: &[PathBuf], name: &str, scripts: &[Invocation], notes: &mut ScriptNotes) {
+    if let Some(inv) = scripts.iter().find(|i| i.files == [name]) {
+        notes.notes.push((
+            files.to_vec(),
+            format!("{} runs `{name}` on its own", inv.at),
+        ));
+    } else if let Some(inv) = scripts.iter().find(|i| i.files.iter().any(|f| f == name)) {
+        let with: Vec<&str> = inv
+            .files
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f != name)
+            .collect();
+        notes.only_with.push((
+            files.to_vec(),
+            format!("{} runs it only with `{}`", inv.at, with.join("`, `")),
+        ));
     }
 }
 
