@@ -57,11 +57,14 @@ pub struct Repository<'a> {
     /// threads; a miss is read outside the lock (two threads may read the
     /// same file once each; the answers are equal).
     listed: Cache<Vec<PathBuf>>,
-    scanned: Cache<std::sync::Arc<Vec<(usize, Vec<String>)>>>,
+    scanned: Cache<std::sync::Arc<Scanned>>,
     readmes: Cache<Option<String>>,
 }
 
 type Cache<T> = std::sync::Mutex<std::collections::HashMap<PathBuf, T>>;
+
+/// `(line, files)` of each compose command in a script.
+type Scanned = Vec<(usize, Vec<String>)>;
 
 fn cached<T: Clone>(cache: &Cache<T>, key: &Path) -> Option<T> {
     cache
