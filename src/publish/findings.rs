@@ -211,6 +211,22 @@ fn severity(result: &SarifResult, rule: Option<&Rule>) -> Severity {
     }
 }
 
+/// The message and its help. berth's logs carry the help as data
+/// (`properties.berth.help`) and also at the end of the message for people;
+/// a log from before that field, or another tool's, may have only the
+/// `Help:` line.
+fn split_help(text: &str, help: Option<&str>) -> (String, Option<String>) {
+    if let Some(help) = help {
+        let suffix = format!("\nHelp: {help}");
+        let message = text.strip_suffix(suffix.as_str()).unwrap_or(text);
+        return (message.trim().to_owned(), Some(help.trim().to_owned()));
+    }
+    match text.split_once("\nHelp: ") {
+        Some((m, h)) => (m.trim().to_owned(), Some(h.trim().to_owned())),
+        None => (text.to_owned(), None),
+    }
+}
+
 fn finding(tool: &str, rules: &[Rule], paths: &Paths<'_>, result: &SarifResult) -> Finding {
     let rule = rule_of(rules, result);
     let rule_id = result
@@ -220,10 +236,7 @@ fn finding(tool: &str, rules: &[Rule], paths: &Paths<'_>, result: &SarifResult) 
         .unwrap_or("(no rule)")
         .to_owned();
     let text = result.message.text.as_deref().unwrap_or("").trim();
-    let (message, help) = match text.split_once("\nHelp: ") {
-        Some((m, h)) => (m.trim().to_owned(), Some(h.trim().to_owned())),
-        None => (text.to_owned(), None),
-    };
+    let (message, help) = split_help(text, result.properties.berth.help.as_deref());
     let place = result
         .locations
         .first()
@@ -400,6 +413,27 @@ fn fingerprint_of(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn help_is_read_from_the_data_when_the_log_has_it() {
+        // A message that itself holds a `Help:` line: only the data says
+        // where berth's help starts.
+        let text = "x\nHelp: y\nHelp: z";
+        assert_eq!(
+            super::split_help(text, Some("z")),
+            ("x\nHelp: y".to_string(), Some("z".to_string()))
+        );
+        // Another tool's log, or one written before the field: the first
+        // `Help:` line.
+        assert_eq!(
+            super::split_help(text, None),
+            ("x".to_string(), Some("y\nHelp: z".to_string()))
+        );
+        assert_eq!(
+            super::split_help("plain", None),
+            ("plain".to_string(), None)
+        );
+    }
+
     use super::*;
     use serde::Deserialize;
     use serde_json::json;

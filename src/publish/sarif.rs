@@ -219,6 +219,9 @@ pub struct Properties {
 pub struct BerthProperties {
     #[serde(deserialize_with = "lenient")]
     pub container_view: Option<String>,
+    /// The "how to fix" text, apart from the message (berth's own logs).
+    #[serde(deserialize_with = "lenient")]
+    pub help: Option<String>,
 }
 
 #[cfg(test)]

@@ -218,6 +218,11 @@ pub fn render(outcome: &Outcome) -> String {
                 ]);
             }
             let mut berth = serde_json::Map::new();
+            // The message text carries the help for people reading it in
+            // GitHub; this field carries it for programs (berth publish).
+            if let Some(help) = &d.help {
+                berth.insert("help".into(), serde_json::json!(help));
+            }
             if let Some(view) = &d.view {
                 berth.insert("containerView".into(), serde_json::json!(view));
             }
