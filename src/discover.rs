@@ -88,12 +88,7 @@ impl Classifier {
 }
 
 use crate::compose::BASE_NAMES;
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
+use crate::paths::file_name;
 
 /// Default stacks of one directory's compose files (sorted paths):
 /// `COMPOSE_FILE` when set (from the environment for the working directory,

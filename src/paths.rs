@@ -99,6 +99,13 @@ pub fn resolve_host(base_dir: &Path, written: &str, home: Option<&Path>) -> Path
     normalize_host(&p)
 }
 
+/// The last component of a path as text (empty when there is none).
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// The path shown in reports: relative to `cwd` with forward slashes when inside it.
 pub fn display_path(path: &Path, cwd: &Path) -> String {
     match path.strip_prefix(cwd) {

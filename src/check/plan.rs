@@ -15,7 +15,7 @@ use crate::compose::files::FileTable;
 use crate::compose::{Env, StackSpec};
 use crate::config;
 use crate::discover::{self, Found};
-use crate::paths::display_path;
+use crate::paths::{display_path, file_name};
 use crate::runs::{self, Invocation};
 
 /// A stack to check, with what planning learnt about it.
@@ -363,12 +363,6 @@ fn note_single(files: &[PathBuf], name: &str, scripts: &[Invocation], notes: &mu
             format!("{} runs it only with `{}`", inv.at, with.join("`, `")),
         ));
     }
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 /// Does every service of the compose file say what it runs (`image`,

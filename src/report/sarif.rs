@@ -9,6 +9,7 @@ use serde_sarif::sarif;
 use super::range;
 use crate::check::Outcome;
 use crate::diagnostic::{Label, Level};
+use crate::paths::uri_path;
 use crate::rules::RuleMeta;
 use crate::source::SourceMap;
 
@@ -73,21 +74,16 @@ fn rule(meta: &RuleMeta, default_level: Level) -> sarif::ReportingDescriptor {
         .build()
 }
 
-/// Percent-encode a path for a URI, keeping `/` and the unreserved characters.
-pub fn encode_path(path: &str) -> String {
-    crate::paths::uri_path(path)
-}
-
 /// A path relative to the working directory is relative to `%SRCROOT%`; one
 /// outside it becomes an absolute `file:` URI.
 fn artifact(display: &str) -> sarif::ArtifactLocation {
     if display.starts_with('/') {
         sarif::ArtifactLocation::builder()
-            .uri(format!("file://{}", encode_path(display)))
+            .uri(format!("file://{}", uri_path(display)))
             .build()
     } else {
         sarif::ArtifactLocation::builder()
-            .uri(encode_path(display))
+            .uri(uri_path(display))
             .uri_base_id(SRCROOT)
             .build()
     }
@@ -288,10 +284,10 @@ mod tests {
     #[test]
     fn uris_are_encoded() {
         assert_eq!(
-            encode_path("sp ace,x:y/compose.yaml"),
+            uri_path("sp ace,x:y/compose.yaml"),
             "sp%20ace%2Cx%3Ay/compose.yaml"
         );
-        assert_eq!(encode_path("caf\u{e9}/a.yml"), "caf%C3%A9/a.yml");
+        assert_eq!(uri_path("caf\u{e9}/a.yml"), "caf%C3%A9/a.yml");
         let abs = artifact("/tmp/m/compose.yaml");
         assert_eq!(abs.uri.as_deref(), Some("file:///tmp/m/compose.yaml"));
         assert!(abs.uri_base_id.is_none());
