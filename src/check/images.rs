@@ -1,6 +1,6 @@
-//! Stages 4 and 5 of a unit: resolve which Dockerfile each service builds
-//! from, read and parse each once, and join services to the facts of the
-//! image their Dockerfile builds.
+//! Within a unit (stage 3): resolve which Dockerfile each service builds
+//! from, read and parse each once per unit, and join services to the facts
+//! of the image their Dockerfile builds.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};

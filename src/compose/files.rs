@@ -1,5 +1,7 @@
-//! The files of one run: each read and parsed once, whatever number of stacks,
-//! includes and extends use it, from any thread.
+//! The files of one run, from any thread: each text is read once and kept
+//! for the run; each parse tree is kept for the stacks, includes and extends
+//! that use it until the check of its directory `release`s it (a later
+//! unit that needs the file again parses the kept text again).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
