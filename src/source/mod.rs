@@ -5,6 +5,7 @@
 //! and are 1-based too.
 
 pub mod yaml;
+mod yaml_block;
 mod yaml_events;
 
 use std::path::{Path, PathBuf};

@@ -110,6 +110,9 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
             tag: None,
         });
     }
+    if let Some(node) = super::yaml_block::parse(text) {
+        return Ok(node);
+    }
     if let Some(node) = super::yaml_events::parse(text) {
         return Ok(node);
     }

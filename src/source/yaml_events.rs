@@ -12,7 +12,7 @@ use granit_parser::{Event, Parser, ScalarStyle, Span};
 use super::yaml::{MAX_DEPTH, Node, Value};
 
 /// Most nodes a document may have here (serde-saphyr's budget is the same).
-const MAX_NODES: usize = 200_000;
+pub(super) const MAX_NODES: usize = 200_000;
 
 /// A node being built: its start, its first token's end, and its children.
 enum Open {
@@ -156,7 +156,7 @@ fn bytes(span: &Span) -> Option<(usize, usize)> {
 /// A scalar as the full loader reads it, when that is certain: quoted and
 /// block scalars are text; a plain scalar is null, a boolean, a decimal
 /// number kept as written, or text that cannot be read as anything else.
-fn scalar(value: &str, style: ScalarStyle) -> Option<Value> {
+pub(super) fn scalar(value: &str, style: ScalarStyle) -> Option<Value> {
     if style != ScalarStyle::Plain {
         return Some(Value::Scalar(value.to_string()));
     }
@@ -232,8 +232,8 @@ mod tests {
         }
     }
 
-    /// The fast tree equals the full loader's wherever the fast path takes
-    /// a document. `BERTH_YAML_DIFF_DIR` adds a directory of other YAML files
+    /// The fast trees (line reader, events) equal the full loader's wherever
+    /// a fast path takes a document. `BERTH_YAML_DIFF_DIR` adds a directory of other YAML files
     /// (for a run by hand on public repositories).
     #[test]
     fn same_tree_as_the_full_loader() {
@@ -245,7 +245,7 @@ mod tests {
         if let Ok(extra) = std::env::var("BERTH_YAML_DIFF_DIR") {
             yaml_files(Path::new(&extra), &mut files);
         }
-        let (mut fast, mut all) = (0, 0);
+        let (mut fast, mut block, mut all) = (0, 0, 0);
         let mut why = std::collections::BTreeMap::new();
         for f in &files {
             let Ok(text) = crate::source::read_text(f) else {
@@ -255,6 +255,10 @@ mod tests {
                 continue;
             }
             all += 1;
+            if let Some(node) = super::super::yaml_block::parse(&text) {
+                block += 1;
+                assert_eq!(Ok(node), parse_full(&text), "line reader: {}", f.display());
+            }
             match super::build(&text) {
                 Ok(node) => {
                     fast += 1;
@@ -264,7 +268,10 @@ mod tests {
                 Err(reason) => *why.entry(reason).or_insert(0) += 1,
             }
         }
-        eprintln!("{fast} of {all} YAML files took the fast path; the others: {why:?}");
+        eprintln!(
+            "{block} of {all} YAML files were read line by line, {fast} by events; \
+             not by events: {why:?}"
+        );
         assert!(fast * 2 > all, "only {fast} of {all} took the fast path");
     }
 
